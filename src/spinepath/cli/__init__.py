@@ -1,0 +1,1 @@
+"""Command-line interface: thin verbs that call one library function each."""
