@@ -73,33 +73,39 @@ class KindResult:
     reasons: list[str]
 
 
-_NON_MR = {"CT": SeriesKind.CT, "PT": SeriesKind.PET, "NM": SeriesKind.NM,
-           "SEG": SeriesKind.SEG, "SR": SeriesKind.SR}
+_NON_MR = {
+    "CT": SeriesKind.CT,
+    "PT": SeriesKind.PET,
+    "NM": SeriesKind.NM,
+    "SEG": SeriesKind.SEG,
+    "SR": SeriesKind.SR,
+}
 
-_FAT_SAT_WORDS = r"(FAT[\s_-]?SAT|FATSAT|\bFS\b|_FS\b|\bFS_|SPAIR|\bSPIR\b|CHESS|\bFSE?_?FS\b)"
+_FAT_SAT_TOKENS = {"FS", "FATSAT", "FATSATURATION", "SPAIR", "SPIR", "CHESS", "FSAT"}
 
 
-def _words(text: str) -> str:
-    return " " + re.sub(r"[^A-Z0-9]+", " ", text.upper()) + " "
+def _tokens(text: str) -> list[str]:
+    """Upper-case alphanumeric tokens of a description ("t2_tse_sag FS" -> T2, TSE, SAG, FS)."""
+    return re.findall(r"[A-Z0-9*]+", text.upper())
 
 
 def kind_from_description(description: str) -> SeriesKind | None:
     """Kind suggested by SeriesDescription words alone (None when they say nothing)."""
-    raw = description.upper()
-    w = _words(description)
-    if re.search(r"STIR|TIRM|\bTIR\b", w):
+    tokens = _tokens(description)
+    joined = " ".join(tokens)
+    fat_sat = bool(_FAT_SAT_TOKENS & set(tokens)) or "FAT SAT" in joined
+    if {"STIR", "TIRM", "TIR"} & set(tokens):
         return SeriesKind.STIR
-    if re.search(r"DIXON|\bMDIXON\b|IDEAL", w) or re.search(r"\b(WATER|FAT)\b", w):
-        if re.search(_FAT_SAT_WORDS, raw) and not re.search(r"\b(WATER|DIXON)\b", w):
-            pass  # "fat sat" is fat suppression, not a Dixon fat image
-        elif re.search(r"\bFAT\b|_F\b|\bF\b", w) and not re.search(r"\bWATER\b|\bW\b", w):
-            return SeriesKind.DIXON_FAT
-        elif re.search(r"\bWATER\b|\bW\b", w):
+    dixon = bool({"DIXON", "MDIXON", "IDEAL"} & set(tokens))
+    if dixon or (not fat_sat and {"WATER", "FAT"} & set(tokens)):
+        if "WATER" in tokens or "W" in tokens:
             return SeriesKind.DIXON_WATER
-    t1 = re.search(r"\bT1\b|T1W|T1 ?TSE|T1 ?FSE|\bT1_", raw) is not None
-    t2 = re.search(r"\bT2\b|T2W|T2 ?TSE|T2 ?FSE|\bT2_|\bT2\*?", raw) is not None
+        if "FAT" in tokens or "F" in tokens:
+            return SeriesKind.DIXON_FAT
+    t1 = any(t.startswith("T1") for t in tokens)
+    t2 = any(t.startswith("T2") for t in tokens)
     if t2 and not t1:
-        return SeriesKind.T2_FS if re.search(_FAT_SAT_WORDS, raw) else SeriesKind.T2
+        return SeriesKind.T2_FS if fat_sat else SeriesKind.T2
     if t1 and not t2:
         return SeriesKind.T1
     return None
@@ -142,7 +148,9 @@ def classify_kind(tags: SequenceTags) -> KindResult:
     if modality in _NON_MR:
         return KindResult(_NON_MR[modality], 1.0, [f"Modality {modality}"])
     if modality not in ("MR", ""):
-        return KindResult(SeriesKind.OTHER, 0.9, [f"Modality {modality} is not imaged by spinepath"])
+        return KindResult(
+            SeriesKind.OTHER, 0.9, [f"Modality {modality} is not imaged by spinepath"]
+        )
     physics, reasons = kind_from_physics(tags)
     desc = kind_from_description(tags.description)
     if desc is not None:

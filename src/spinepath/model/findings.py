@@ -73,8 +73,18 @@ class Finding(BaseModel):
 
     level: str
     structure: Literal[
-        "disc", "endplate", "vertebral_body", "canal", "foramen", "lateral_recess", "facet",
-        "ligamentum_flavum", "sij", "paraspinal", "alignment", "root",
+        "disc",
+        "endplate",
+        "vertebral_body",
+        "canal",
+        "foramen",
+        "lateral_recess",
+        "facet",
+        "ligamentum_flavum",
+        "sij",
+        "paraspinal",
+        "alignment",
+        "root",
     ]
     kind: str
     side: Side | None = None

@@ -98,9 +98,7 @@ class Study:
     patient_sex: str | None = None
     study_date: str | None = None
 
-    def find(
-        self, *, kind: SeriesKind | None = None, plane: Plane | None = None
-    ) -> list[Series]:
+    def find(self, *, kind: SeriesKind | None = None, plane: Plane | None = None) -> list[Series]:
         """Series matching a kind and/or plane, in study order."""
         return [
             s

@@ -1,0 +1,1 @@
+"""Quality-control pictures and records for a run."""
