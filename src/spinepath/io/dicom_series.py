@@ -1,9 +1,9 @@
 """Group DICOM datasets into series and build each series' Volume.
 
 Geometry: slices are ordered by the projection of ImagePositionPatient on the slice normal
-(never by file name or InstanceNumber). The voxel array is built as ``[column, row, slice]`` so
-that the affine's first two columns are the DICOM row and column direction cosines times the
-pixel spacing; the result is converted from LPS to RAS and brought to canonical orientation
+(never by file name or InstanceNumber). The voxel array is built as ``[slice, row, column]``;
+the affine's columns are the slice normal times the slice step, the DICOM column direction
+cosine times the row spacing and the row direction cosine times the column spacing; the result is converted from LPS to RAS and brought to canonical orientation
 (see :mod:`spinepath.model.volume`).
 """
 
@@ -237,12 +237,14 @@ def build_volume(
                 if i < len(steps) and i in set(gaps.tolist()):
                     filled.extend(np.zeros_like(arr) for _ in range(round(steps[i] / step) - 1))
             pixel_arrays = filled
-    stack = np.stack([a.T for a in pixel_arrays], axis=-1)  # [col, row, slice]
+    stack = np.empty((len(pixel_arrays), *pixel_arrays[0].shape), dtype=pixel_arrays[0].dtype)
+    for i, arr in enumerate(pixel_arrays):  # [slice, row, column]: one contiguous copy
+        stack[i] = arr
     row_sp, col_sp = spacings[0]
     affine = np.eye(4)
-    affine[:3, 0] = row_cos * col_sp
+    affine[:3, 0] = normal * step
     affine[:3, 1] = col_cos * row_sp
-    affine[:3, 2] = normal * step
+    affine[:3, 2] = row_cos * col_sp
     affine[:3, 3] = ipps[order[0]]
     vol = Volume(stack, LPS_TO_RAS @ affine)
     return vol.to_canonical(), [int(i) for i in order]

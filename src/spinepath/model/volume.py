@@ -85,7 +85,9 @@ class Volume:
     def to_canonical(self) -> Volume:
         """The same image with its axes permuted/flipped to the closest RAS+ ordering.
 
-        Pure index reordering: no interpolation, world positions of voxels are unchanged.
+        Pure index reordering: no interpolation, world positions of voxels are unchanged. The
+        array is a view of the original where possible (call ``np.ascontiguousarray`` when a
+        contiguous buffer is needed).
         """
         current = orientations.io_orientation(self.affine)
         target = orientations.axcodes2ornt(("R", "A", "S"))
@@ -94,7 +96,7 @@ class Volume:
             return self
         array = orientations.apply_orientation(self.array, transform)
         inv = orientations.inv_ornt_aff(transform, self.array.shape)
-        return Volume(np.ascontiguousarray(array), self.affine @ inv, dict(self.meta))
+        return Volume(array, self.affine @ inv, dict(self.meta))
 
     def sagittal_display(self, index: int | None = None) -> np.ndarray:
         """A 2-D sagittal picture (rows superior->inferior, columns anterior->posterior).
