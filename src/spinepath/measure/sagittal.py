@@ -1,0 +1,347 @@
+"""Disc, vertebra, alignment and canal measurements on one level-labelled sagittal slice.
+
+Definitions (all in the local frame of :mod:`spinepath.measure.frame`; mm unless stated):
+
+* Disc heights: extent of the disc along the spine axis ``u`` in strips at 10 %, 50 % and 90 % of
+  the disc's antero-posterior length (anterior, middle, posterior height), strip width 2 mm.
+* Disc height index (DHI): mean of the three disc heights divided by the mean middle height of the
+  two adjacent vertebral bodies (a ratio; cf. Frobin et al., Clin Biomech 1997 for height indices
+  normalised by vertebral dimensions).
+* Signal intensity ratio: mean intensity of the central nucleus region (middle 50 % of the disc
+  along both axes) divided by the CSF intensity (mean of canal pixels between the 50th and 95th
+  percentile within 15 mm of the disc centre along the spine; the brighter half of the canal is
+  CSF on T2, roots and cord are darker) and by the central marrow of the body above.
+* Signal homogeneity: coefficient of variation of the disc intensities (unitless).
+* Posterior displacement: how far disc tissue extends posterior to the line joining the
+  posterior-inferior corner of the body above and the posterior-superior corner of the body below.
+* Vertebral heights: extent of the body along its own ``u`` at 10 %, 50 %, 90 % of its AP length;
+  ratios anterior/posterior and middle/posterior (Genant 1993 semiquantitative ratios).
+* Endplate signal: mean intensity of the 4 mm body zone next to each endplate divided by the
+  mean of the central body marrow, and the percentage of 2 mm strips along the endplate whose zone
+  intensity differs from the marrow by more than 20 %.
+* Listhesis: displacement of the posterior-inferior corner of the upper body relative to the
+  posterior-superior corner of the lower body along the lower endplate, in mm and in % of the lower
+  body's superior endplate length (anterolisthesis positive; Meyerding 1932 uses the same ratio).
+* Canal AP diameter: extent of the canal along ``v`` in a 2 mm strip through the disc centre.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from spinepath.measure.frame import LocalFrame, SagittalSlice, strip_extent
+from spinepath.model.findings import Measurement
+
+STRIP_MM = 2.0
+ENDPLATE_ZONE_MM = 4.0
+CSF_WINDOW_MM = 15.0
+FRACTIONS = {"anterior": 0.1, "middle": 0.5, "posterior": 0.9}
+
+
+def _heights(
+    sl: SagittalSlice, mask: np.ndarray, frame: LocalFrame
+) -> tuple[dict[str, float], float, float, float]:
+    """Heights at anterior/middle/posterior fractions; AP length; s_min; s_max."""
+    t, s = frame.project(sl.points(mask))
+    s_min, s_max = float(s.min()), float(s.max())
+    length = s_max - s_min + sl.spacing[1]
+    width = max(STRIP_MM, 2 * max(sl.spacing))
+    out = {
+        name: strip_extent(t, s, s_min + f * (s_max - s_min), width, sl.pixel_area_mm2)
+        for name, f in FRACTIONS.items()
+    }
+    return out, length, s_min, s_max
+
+
+def _central_values(
+    sl: SagittalSlice, mask: np.ndarray, frame: LocalFrame, fraction: float = 0.5
+) -> np.ndarray:
+    """Intensities of the central part of a mask (middle ``fraction`` along u and v)."""
+    pts = sl.points(mask)
+    t, s = frame.project(pts)
+    keep = (np.abs(t - np.median(t)) <= fraction / 2 * (np.ptp(t) + 1e-6)) & (
+        np.abs(s - np.median(s)) <= fraction / 2 * (np.ptp(s) + 1e-6)
+    )
+    rows, cols = np.nonzero(mask)
+    return sl.image[rows[keep], cols[keep]].astype(float)
+
+
+def _corner(
+    sl: SagittalSlice, mask: np.ndarray, frame: LocalFrame, *, inferior: bool
+) -> np.ndarray:
+    """Posterior-inferior (``inferior``) or posterior-superior corner of a body, picture mm."""
+    pts = sl.points(mask)
+    t, s = frame.project(pts)
+    score = s + (t if inferior else -t)
+    return pts[int(np.argmax(score))]
+
+
+def csf_intensity(sl: SagittalSlice, centre: np.ndarray, frame: LocalFrame) -> float | None:
+    """CSF intensity near a point: mean of canal pixels between the 50th and 95th percentile
+    within ``CSF_WINDOW_MM`` along the spine."""
+    canal = sl.labels == 61
+    if not canal.any():
+        return None
+    pts = sl.points(canal)
+    t, _ = LocalFrame(centre, frame.u, frame.v).project(pts)
+    rows, cols = np.nonzero(canal)
+    near = np.abs(t) <= CSF_WINDOW_MM
+    if np.count_nonzero(near) < 5:
+        return None
+    values = sl.image[rows[near], cols[near]].astype(float)
+    lo, hi = np.percentile(values, [50, 95])
+    sel = values[(values >= lo) & (values <= hi)]
+    return float(sel.mean()) if sel.size else None
+
+
+def measure_disc(sl: SagittalSlice, level: str) -> list[Measurement]:
+    """Disc measurements at ``level`` (see module docstring)."""
+    mask = sl.disc_mask(level)
+    frame = sl.disc_frame(level)
+    if frame is None or np.count_nonzero(mask) < 4:
+        return []
+    out: list[Measurement] = []
+    heights, length, _, _ = _heights(sl, mask, frame)
+    for name, value in heights.items():
+        out.append(
+            Measurement(
+                name=f"disc_height_{name}_mm",
+                value=value,
+                unit="mm",
+                level=level,
+                method="strip area / strip width along the local spine axis",
+            )
+        )
+    out.append(Measurement(name="disc_ap_length_mm", value=length, unit="mm", level=level))
+    out.append(
+        Measurement(
+            name="disc_area_mm2",
+            value=float(mask.sum()) * sl.pixel_area_mm2,
+            unit="mm2",
+            level=level,
+        )
+    )
+    upper, lower = level.split("-")
+    body_mid = []
+    for name in (upper, lower):
+        vmask = sl.vertebra_mask(name)
+        vframe = sl.vertebra_frame(name)
+        if vframe is not None and np.count_nonzero(vmask) >= 4:
+            body_mid.append(_heights(sl, vmask, vframe)[0]["middle"])
+    if body_mid:
+        dhi = float(np.mean(list(heights.values())) / np.mean(body_mid))
+        out.append(
+            Measurement(
+                name="disc_height_index",
+                value=dhi,
+                unit="ratio",
+                level=level,
+                method="mean disc height / mean middle height of adjacent bodies",
+            )
+        )
+    nucleus = _central_values(sl, mask, frame)
+    values = sl.image[mask].astype(float)
+    if nucleus.size and values.mean() > 0:
+        out.append(
+            Measurement(
+                name="disc_signal_cv",
+                value=float(values.std() / values.mean()),
+                unit="ratio",
+                level=level,
+            )
+        )
+        csf = csf_intensity(sl, frame.origin, frame)
+        if csf and csf > 0:
+            out.append(
+                Measurement(
+                    name="disc_signal_ratio_csf",
+                    value=float(nucleus.mean() / csf),
+                    unit="ratio",
+                    level=level,
+                    method="nucleus mean / CSF (canal 50-95th percentile)",
+                )
+            )
+        upper_mask = sl.vertebra_mask(upper)
+        uframe = sl.vertebra_frame(upper)
+        if uframe is not None and np.count_nonzero(upper_mask) >= 4:
+            marrow = _central_values(sl, upper_mask, uframe)
+            if marrow.size and marrow.mean() > 0:
+                out.append(
+                    Measurement(
+                        name="disc_signal_ratio_body",
+                        value=float(nucleus.mean() / marrow.mean()),
+                        unit="ratio",
+                        level=level,
+                    )
+                )
+    out.extend(_posterior_displacement(sl, level, mask, frame))
+    out.extend(_listhesis(sl, level))
+    out.extend(_canal_at(sl, level, frame))
+    return out
+
+
+def _posterior_displacement(
+    sl: SagittalSlice, level: str, mask: np.ndarray, frame: LocalFrame
+) -> list[Measurement]:
+    upper, lower = level.split("-")
+    um, lm = sl.vertebra_mask(upper), sl.vertebra_mask(lower)
+    uf, lf = sl.vertebra_frame(upper), sl.vertebra_frame(lower)
+    if uf is None or lf is None or um.sum() < 4 or lm.sum() < 4:
+        return []
+    a = _corner(sl, um, uf, inferior=True)
+    b = _corner(sl, lm, lf, inferior=False)
+    line = b - a
+    norm = np.linalg.norm(line)
+    if norm == 0:
+        return []
+    normal = np.array([line[1], -line[0]]) / norm
+    if normal @ frame.v < 0:
+        normal = -normal
+    beyond = (sl.points(mask) - a) @ normal
+    return [
+        Measurement(
+            name="disc_posterior_displacement_mm",
+            value=float(max(beyond.max(), 0.0)),
+            unit="mm",
+            level=level,
+            method="disc beyond the line joining the adjacent posterior body corners",
+        )
+    ]
+
+
+def _listhesis(sl: SagittalSlice, level: str) -> list[Measurement]:
+    upper, lower = level.split("-")
+    um, lm = sl.vertebra_mask(upper), sl.vertebra_mask(lower)
+    uf, lf = sl.vertebra_frame(upper), sl.vertebra_frame(lower)
+    if uf is None or lf is None or um.sum() < 4 or lm.sum() < 4:
+        return []
+    a = _corner(sl, um, uf, inferior=True)
+    b = _corner(sl, lm, lf, inferior=False)
+    t, s = lf.project(sl.points(lm))
+    top = t <= np.percentile(t, 15)
+    endplate = float(np.ptp(s[top]) + sl.spacing[1]) if top.any() else float(np.ptp(s))
+    shift_mm = float((b - a) @ lf.v)  # > 0: upper corner anterior of the lower one
+    return [
+        Measurement(
+            name="listhesis_mm",
+            value=shift_mm,
+            unit="mm",
+            level=level,
+            method="posterior corners, along the lower body's AP axis; anterior positive",
+        ),
+        Measurement(
+            name="listhesis_pct",
+            value=100.0 * shift_mm / endplate,
+            unit="%",
+            level=level,
+            method="% of the lower body's superior endplate length (Meyerding)",
+        ),
+    ]
+
+
+def _canal_at(sl: SagittalSlice, level: str, frame: LocalFrame) -> list[Measurement]:
+    canal = sl.labels == 61
+    if not canal.any():
+        return []
+    t, s = frame.project(sl.points(canal))
+    inside = (np.abs(t) <= STRIP_MM / 2) & (s > 0)
+    if not inside.any():
+        return []
+    width = STRIP_MM
+    ap = float(np.count_nonzero(inside) * sl.pixel_area_mm2 / width)
+    return [
+        Measurement(
+            name="canal_ap_diameter_mm",
+            value=ap,
+            unit="mm",
+            level=level,
+            method="canal extent along the AP axis in a 2 mm strip at the disc centre",
+        )
+    ]
+
+
+def measure_vertebra(sl: SagittalSlice, name: str) -> list[Measurement]:
+    """Vertebral body heights, ratios and endplate-zone signal of vertebra ``name``."""
+    mask = sl.vertebra_mask(name)
+    frame = sl.vertebra_frame(name)
+    if frame is None or np.count_nonzero(mask) < 4:
+        return []
+    heights, length, _, _ = _heights(sl, mask, frame)
+    out = [
+        Measurement(name=f"vertebral_height_{k}_mm", value=v, unit="mm", level=name)
+        for k, v in heights.items()
+    ]
+    out.append(Measurement(name="vertebral_ap_length_mm", value=length, unit="mm", level=name))
+    if heights["posterior"] > 0:
+        out.append(
+            Measurement(
+                name="vertebral_ratio_anterior_posterior",
+                value=heights["anterior"] / heights["posterior"],
+                unit="ratio",
+                level=name,
+            )
+        )
+        out.append(
+            Measurement(
+                name="vertebral_ratio_middle_posterior",
+                value=heights["middle"] / heights["posterior"],
+                unit="ratio",
+                level=name,
+            )
+        )
+    out.extend(_endplate_signal(sl, name, mask, frame))
+    return out
+
+
+def _endplate_signal(
+    sl: SagittalSlice, name: str, mask: np.ndarray, frame: LocalFrame
+) -> list[Measurement]:
+    pts = sl.points(mask)
+    t, s = frame.project(pts)
+    rows, cols = np.nonzero(mask)
+    values = sl.image[rows, cols].astype(float)
+    marrow = _central_values(sl, mask, frame)
+    if not marrow.size or marrow.mean() <= 0:
+        return []
+    ref = float(marrow.mean())
+    out: list[Measurement] = []
+    for side, zone in (
+        ("superior", t <= t.min() + ENDPLATE_ZONE_MM),
+        ("inferior", t >= t.max() - ENDPLATE_ZONE_MM),
+    ):
+        if np.count_nonzero(zone) < 4:
+            continue
+        ratio = float(values[zone].mean() / ref)
+        edges = np.arange(s.min(), s.max() + STRIP_MM, STRIP_MM)
+        idx = np.digitize(s[zone], edges)
+        strips = [values[zone][idx == i].mean() / ref for i in np.unique(idx)]
+        extent = 100.0 * float(np.mean([abs(r - 1) > 0.2 for r in strips]))
+        out.append(
+            Measurement(
+                name=f"endplate_signal_ratio_{side}",
+                value=ratio,
+                unit="ratio",
+                level=name,
+                method=f"{ENDPLATE_ZONE_MM:g} mm zone / central marrow",
+            )
+        )
+        out.append(
+            Measurement(
+                name=f"endplate_signal_extent_{side}_pct",
+                value=extent,
+                unit="%",
+                level=name,
+                method="2 mm strips differing > 20 % from marrow",
+            )
+        )
+    return out
+
+
+def measure_sagittal(sl: SagittalSlice) -> list[Measurement]:
+    """Every disc and vertebra measurement available on a level-labelled sagittal slice."""
+    out: list[Measurement] = []
+    for level in sl.present_discs():
+        out.extend(measure_disc(sl, level))
+    for name in sl.present_vertebrae():
+        out.extend(measure_vertebra(sl, name))
+    return out
