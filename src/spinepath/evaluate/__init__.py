@@ -1,0 +1,1 @@
+"""Evaluation of the imaging core against labelled data laid out like ../shared/data."""

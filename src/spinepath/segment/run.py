@@ -1,0 +1,88 @@
+"""Segment a study: pick the sagittal series, segment it, write NIfTI label maps, QC PNG, JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from spinepath.errors import InputError
+from spinepath.model.study import Plane, Series, SeriesKind, Study
+
+SERIES_PREFERENCE = (SeriesKind.T2, SeriesKind.T1, SeriesKind.STIR, SeriesKind.T2_FS)
+
+
+def pick_sagittal_series(study: Study, series: str | None = None) -> Series:
+    """The series to segment: the one named by uid/number/description, else the best
+    sagittal T2, T1, STIR, T2-FS (in that order), else the only image series."""
+    imgs = [s for s in study.series if s.volume is not None]
+    if not imgs:
+        raise InputError("the study holds no image series to segment")
+    if series is not None:
+        for s in imgs:
+            if series in (s.uid, str(s.number), s.description):
+                return s
+        raise InputError(
+            f"no series {series!r}; available: "
+            + ", ".join(f"{s.number}:{s.description}" for s in imgs)
+        )
+    for kind in SERIES_PREFERENCE:
+        best = study.best(kind, Plane.SAGITTAL)
+        if best is not None:
+            return best
+    sag = [s for s in imgs if s.plane == Plane.SAGITTAL]
+    if sag:
+        return sag[0]
+    if len(imgs) == 1:
+        return imgs[0]
+    raise InputError(
+        "no sagittal series found in the study (planes: "
+        + ", ".join(f"{s.description or s.uid}={s.plane}" for s in imgs)
+        + "); the built-in segmenter needs a sagittal T2 or T1 series: name one with --series"
+    )
+
+
+def segment_study(
+    study: Study, out_dir: Path, *, series: str | None = None, model: Path | None = None
+) -> dict:
+    """Segment one series of ``study`` and write ``<stem>_seg.nii.gz`` (semantic),
+    ``<stem>_levels.nii.gz`` (levels), ``<stem>_qc.png`` and ``<stem>_segmentation.json``.
+
+    Returns the JSON summary.
+    """
+    import nibabel as nib
+
+    from spinepath.segment.api import segment_volume
+    from spinepath.segment.onnx_model import OnnxSegmenter
+    from spinepath.segment.qc import write_qc_png
+
+    s = pick_sagittal_series(study, series)
+    res = segment_volume(s.volume, segmenter=OnnxSegmenter(model))
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in (s.description or "series"))
+    stem = stem[:60] or "series"
+    seg_path = out_dir / f"{stem}_seg.nii.gz"
+    lev_path = out_dir / f"{stem}_levels.nii.gz"
+    nib.save(res.semantic.to_nifti(), seg_path)
+    nib.save(res.levels.to_nifti(), lev_path)
+    qc_path = write_qc_png(
+        out_dir / f"{stem}_qc.png",
+        res.image_display,
+        res.masks,
+        res.labelling,
+        res.display_spacing_mm,
+    )
+    summary = {
+        "series": {
+            "uid": s.uid,
+            "description": s.description,
+            "kind": str(s.kind),
+            "plane": str(s.plane),
+        },
+        "outputs": {"semantic": seg_path.name, "levels": lev_path.name, "qc": qc_path.name},
+        "labels": {str(k): v for k, v in res.semantic.meta["labels"].items()},
+        "levels": res.labelling.to_dict(),
+        "provenance": res.provenance,
+    }
+    (out_dir / f"{stem}_segmentation.json").write_text(json.dumps(summary, indent=1))
+    return summary

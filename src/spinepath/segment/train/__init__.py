@@ -1,0 +1,2 @@
+"""Training of the built-in segmenter (needs the ``train`` extra: torch). Never imported at
+inference time."""
