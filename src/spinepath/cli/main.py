@@ -24,6 +24,9 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "phantom",
     "meta",
     "radiomics",
+    "segment",
+    "evaluate",
+    "train",
 )
 
 
