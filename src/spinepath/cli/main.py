@@ -23,6 +23,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "demo",
     "phantom",
     "meta",
+    "batch",
     "radiomics",
     "segment",
     "evaluate",
