@@ -39,12 +39,25 @@ def test_admin_decay_correction_does_not_decay_the_dose() -> None:
 
 def test_start_datetime_preferred_and_midnight_crossing() -> None:
     c = uniform_concentration(200e6, 80.0, 5400.0)
-    ds = pet_dataset(_image(c, c), weight_kg=80.0, dose_bq=200e6, series_date="20261205",
-                     series_time="003000", start_time=None, start_datetime="20261204230000")
+    ds = pet_dataset(
+        _image(c, c),
+        weight_kg=80.0,
+        dose_bq=200e6,
+        series_date="20261205",
+        series_time="003000",
+        start_time=None,
+        start_datetime="20261204230000",
+    )
     assert suv_image(ds)[0, 0] == pytest.approx(1.0, rel=1e-4)
     # same with only a start time: the injection is taken on the previous day
-    ds2 = pet_dataset(_image(c, c), weight_kg=80.0, dose_bq=200e6, series_date="20261205",
-                      series_time="003000", start_time="230000")
+    ds2 = pet_dataset(
+        _image(c, c),
+        weight_kg=80.0,
+        dose_bq=200e6,
+        series_date="20261205",
+        series_time="003000",
+        start_time="230000",
+    )
     params = SUVParameters.from_dataset(ds2)
     assert params.injection_time == datetime(2026, 12, 4, 23, 0, 0)
     assert any("previous day" in n for n in params.notes)
@@ -65,7 +78,7 @@ def test_weight_override_and_volume_conversion() -> None:
     with pytest.raises(InputError, match="PatientWeight"):
         SUVParameters.from_dataset(ds)
     vol = Volume(np.full((4, 4, 4), c), np.eye(4))
-    suv, params = pet_to_suv(vol, ds, patient_weight_kg=70.0)
+    suv, _params = pet_to_suv(vol, ds, patient_weight_kg=70.0)
     assert np.allclose(suv.array, 1.0, rtol=1e-5)
     assert suv.meta["units"].startswith("SUVbw")
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import numpy as np
+from scipy import ndimage
 
 from spinepath import __version__
 from spinepath.errors import InputError
@@ -149,6 +150,13 @@ def analyze_uptake(
 
     hw_labels, components = find_hardware(ct_c, threshold_hu=metal_threshold_hu)
     hw_regions: list[RegionUptake] = []
+    hw_info = [c.as_dict() for c in components]
+    if components:
+        to_spine = ndimage.distance_transform_edt(~np.isin(lab, list(names)), sampling=ct_c.spacing)
+        for info, comp in zip(hw_info, components, strict=True):
+            d = float(to_spine[hw_labels == comp.label].min())
+            info["distance_to_labelled_bone_mm"] = d
+            info["spinal"] = d <= 10.0
     for comp in components:
         metal = hw_labels == comp.label
         shell = shell_around(metal, ct_c.spacing, outer_mm=shell_mm) & (hw_labels == 0)
@@ -180,7 +188,7 @@ def analyze_uptake(
         "hardware": {
             "threshold_hu": metal_threshold_hu,
             "shell_mm": shell_mm,
-            "components": [c.as_dict() for c in components],
+            "components": hw_info,
             "regions": [r.as_dict() for r in hw_regions],
         },
         "suv_parameters": suv_params,

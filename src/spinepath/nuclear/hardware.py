@@ -38,8 +38,10 @@ class HardwareComponent:
         centroid_ras: centre, world RAS mm.
         length_mm: extent along the principal axis, mm (about 4 SD of the voxel positions).
         principal_axis: unit vector (RAS) of the longest extent.
-        kind: a geometric guess - "rod_construct" (long, cranio-caudal), "screw" (AP-oriented,
-            15-70 mm), "cage_or_small_implant" (compact) or "implant".
+        kind: a geometric guess from the RAS extents - "screw_rod_construct" (>= 20 mm both
+            cranio-caudally and antero-posteriorly), "rod" (>= 40 mm cranio-caudal, thin AP),
+            "screw" (AP >= 15 mm, short cranio-caudally), "cage_or_small_implant" (all extents
+            < 35 mm) or "implant".
     """
 
     label: int
@@ -64,12 +66,16 @@ def _shape(points_mm: np.ndarray) -> tuple[float, np.ndarray]:
     return float(proj.max() - proj.min()), axis
 
 
-def _kind(length: float, axis: np.ndarray) -> str:
-    if length >= 60.0 and abs(axis[2]) >= 0.6:
-        return "rod_construct"
-    if 15.0 <= length < 70.0 and abs(axis[1]) >= 0.6:
+def _kind(points_mm: np.ndarray) -> str:
+    ext = points_mm.max(axis=0) - points_mm.min(axis=0)  # RAS extents, mm
+    lr, ap, si = (float(e) for e in ext)
+    if si >= 20.0 and ap >= 20.0:
+        return "screw_rod_construct"
+    if si >= 40.0 and ap < 20.0:
+        return "rod"
+    if ap >= 15.0 and si < 15.0:
         return "screw"
-    if length < 35.0:
+    if max(lr, ap, si) < 35.0:
         return "cage_or_small_implant"
     return "implant"
 
@@ -105,7 +111,7 @@ def find_hardware(
                 centroid_ras=(float(centroid[0]), float(centroid[1]), float(centroid[2])),
                 length_mm=length,
                 principal_axis=(float(axis[0]), float(axis[1]), float(axis[2])),
-                kind=_kind(length, axis),
+                kind=_kind(pts),
             )
         )
     return out, components

@@ -70,13 +70,17 @@ def bone_segments(
     threshold_hu: float = BONE_THRESHOLD_HU,
     min_height_mm: float = 15.0,
     band_mm: float = 25.0,
+    depth_mm: float = 80.0,
+    min_component_ml: float = 2.0,
     lowest: str | None = None,
 ) -> tuple[np.ndarray, dict[int, str]]:
     """Approximate vertebra labels from CT alone (no segmentation available).
 
-    Steps: bone = CT > ``threshold_hu`` with holes filled per axial slice; keep the largest
-    connected component (the spinal column and what is fused to it); restrict to a band of
-    ``band_mm`` either side of the column's left-right centre; count bone voxels per axial slice;
+    Steps: bone = CT > ``threshold_hu`` with holes filled per axial slice; keep the connected
+    components of at least ``min_component_ml`` centred within ``band_mm`` (left-right) of the
+    largest one (the vertebrae, separate where discs part them); restrict to a band of
+    ``band_mm`` either side of the column's left-right centre and, per axial slice, to
+    ``depth_mm`` anterior of the most posterior bone; count bone voxels per axial slice;
     split at profile minima at least ``min_height_mm`` apart (the disc spaces).
 
     Returns:
@@ -89,16 +93,33 @@ def bone_segments(
     for k in range(bone.shape[2]):
         bone[:, :, k] = ndimage.binary_fill_holes(bone[:, :, k])
     lab, n = ndimage.label(bone)
-    sizes = ndimage.sum_labels(np.ones_like(lab), lab, index=np.arange(1, n + 1))
-    column = lab == (int(np.argmax(sizes)) + 1)
+    index = np.arange(1, n + 1)
+    sizes = ndimage.sum_labels(np.ones_like(lab), lab, index=index)
     sx, _, sz = ct.spacing
-    xs = np.nonzero(column.any(axis=(1, 2)))[0]
-    weights = column.sum(axis=(1, 2))[xs]
-    centre = round(np.average(xs, weights=weights))
+    voxel_ml = float(abs(np.linalg.det(ct.affine[:3, :3]))) / 1000.0
+    biggest = int(np.argmax(sizes)) + 1
+    centre = round(ndimage.center_of_mass(lab == biggest)[0])
+    # vertebrae parted by discs are separate components: keep every sizeable one centred
+    # (left-right) within the band around the largest one
+    centres = ndimage.center_of_mass(bone, lab, index=index)
+    keep = [
+        i + 1
+        for i, (size, c) in enumerate(zip(sizes, centres, strict=True))
+        if size * voxel_ml >= min_component_ml and abs(c[0] - centre) * sx <= band_mm
+    ]
+    column = np.isin(lab, keep)
     half = round(band_mm / sx)
     band = np.zeros_like(column)
     band[max(0, centre - half) : centre + half + 1] = True
     column &= band
+    # per axial slice keep bone within depth_mm anterior of the most posterior bone voxel: the
+    # vertebra with its posterior elements (or the sacrum), not the pubis or sternum in front
+    _, sy, _ = ct.spacing
+    depth = round(depth_mm / sy)
+    for k in range(column.shape[2]):
+        ys = np.nonzero(column[:, :, k].any(axis=0))[0]
+        if ys.size:
+            column[:, ys[0] + depth + 1 :, k] = False
     profile = column.sum(axis=(0, 1)).astype(float)
     smooth = ndimage.gaussian_filter1d(profile, sigma=max(1.0, 3.0 / sz))
     occupied = np.nonzero(profile > 0.05 * profile.max())[0]
