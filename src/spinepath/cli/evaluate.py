@@ -39,6 +39,12 @@ def register(app: typer.Typer) -> None:
 
         if not data.is_dir():
             raise InputError(f"{data} is not a folder")
+        from spinepath.segment.datasets import detect_layout
+
+        try:
+            detect_layout(data)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
         excl = _training_subjects(model) if held_out_only else []
         try:
             res = evaluate_segmentation(

@@ -26,6 +26,15 @@ def register(app: typer.Typer) -> None:
         ),
         patient: str = typer.Option(None, "--patient", help="Patient in a SPIDER-style folder."),
         model: Path = typer.Option(None, "--model", help="ONNX model (default: shipped one)."),
+        segmentation: Path = typer.Option(
+            None, "--segmentation", help="Import this label map instead of running the model."
+        ),
+        convention: str = typer.Option(
+            None,
+            "--convention",
+            help="Label-map convention: spineps, spineps-subreg, totalseg, total_mr, spider "
+            "(guessed when omitted).",
+        ),
     ) -> None:
         """Segment vertebrae, discs and canal of a sagittal series; name the levels."""
         import json
@@ -35,7 +44,9 @@ def register(app: typer.Typer) -> None:
 
         ps = (pixel_spacing, pixel_spacing) if pixel_spacing else None
         st = load_study(study, pixel_spacing=ps, flip_vertical=flip_vertical, patient=patient)
-        summary = segment_study(st, out, series=series, model=model)
+        summary = segment_study(
+            st, out, series=series, model=model, labelmap=segmentation, convention=convention
+        )
         lv = summary["levels"]
         console.print(f"discs: {', '.join(d['name'] for d in lv['discs'])}")
         if lv["uncertain"]:

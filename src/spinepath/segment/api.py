@@ -59,19 +59,27 @@ def from_display(stack: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.transpose(np.flip(stack, axis=(1, 2)), (0, 2, 1)))
 
 
+def through_plane_axis(volume: Volume) -> int:
+    """Canonical axis (0 = R-L, 1 = A-P, 2 = S-I) along which the slices are stacked: the axis
+    with the largest spacing, or with the fewest voxels when the voxels are isotropic."""
+    can = volume.to_canonical()
+    sp = np.asarray(can.spacing)
+    if np.ptp(sp) > 0.05 * sp.max():
+        return int(np.argmax(sp))
+    return int(np.argmin(np.asarray(can.shape)))
+
+
 def check_sagittal(volume: Volume) -> None:
     """Raise :class:`InputError` unless the canonical volume is a sagittal stack (slices along
     the left-right axis)."""
-    can = volume.to_canonical()
-    sp = np.asarray(can.spacing)
-    shape = np.asarray(can.shape)
-    through = int(np.argmax(sp)) if np.ptp(sp) > 0.05 * sp.max() else int(np.argmin(shape))
+    through = through_plane_axis(volume)
     if through != 0:
+        can = volume.to_canonical()
         plane = {1: "coronal", 2: "axial"}[through]
         raise InputError(
             f"this series looks {plane} (slices along the {'AP' if through == 1 else 'SI'} axis, "
-            f"spacing {tuple(round(float(s), 2) for s in sp)} mm, shape {tuple(shape)}); the "
-            "built-in segmenter needs a sagittal series: pick the sagittal T2 or T1 series"
+            f"spacing {tuple(round(float(s), 2) for s in can.spacing)} mm, shape {can.shape}); "
+            "the built-in segmenter needs a sagittal series: pick the sagittal T2 or T1 series"
         )
 
 

@@ -42,7 +42,13 @@ def pick_sagittal_series(study: Study, series: str | None = None) -> Series:
 
 
 def segment_study(
-    study: Study, out_dir: Path, *, series: str | None = None, model: Path | None = None
+    study: Study,
+    out_dir: Path,
+    *,
+    series: str | None = None,
+    model: Path | None = None,
+    labelmap: Path | None = None,
+    convention: str | None = None,
 ) -> dict:
     """Segment one series of ``study`` and write ``<stem>_seg.nii.gz`` (semantic),
     ``<stem>_levels.nii.gz`` (levels), ``<stem>_qc.png`` and ``<stem>_segmentation.json``.
@@ -56,7 +62,10 @@ def segment_study(
     from spinepath.segment.qc import write_qc_png
 
     s = pick_sagittal_series(study, series)
-    res = segment_volume(s.volume, segmenter=OnnxSegmenter(model))
+    if labelmap is not None:
+        res = imported_segmentation(s, labelmap, convention)
+    else:
+        res = segment_volume(s.volume, segmenter=OnnxSegmenter(model))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in (s.description or "series"))
@@ -86,3 +95,50 @@ def segment_study(
     }
     (out_dir / f"{stem}_segmentation.json").write_text(json.dumps(summary, indent=1))
     return summary
+
+
+def imported_segmentation(series: Series, labelmap: Path, convention: str | None):
+    """A :class:`~spinepath.segment.api.SpineSegmentation` from an external label map on the
+    grid of ``series`` (same shape after canonical reorientation)."""
+    import nibabel as nib
+    import numpy as np
+
+    from spinepath.levels import LevelLabelling
+    from spinepath.model.volume import Volume
+    from spinepath.segment import labels as L
+    from spinepath.segment.api import SpineSegmentation, to_display
+    from spinepath.segment.external import import_labelmap
+    from spinepath.segment.onnx_model import file_sha256
+
+    img = nib.load(labelmap)
+    sem, lev, labelling = import_labelmap(Volume(np.asarray(img.dataobj), img.affine), convention)
+    can = series.volume.to_canonical()
+    if sem.shape != can.shape or not np.allclose(sem.affine, can.affine, atol=1e-2):
+        raise InputError(
+            f"the label map {labelmap} (shape {sem.shape}) is not on the grid of series "
+            f"{series.description!r} (shape {can.shape}); give the map of this series"
+        )
+    disp = to_display(sem.array)
+    masks = {
+        "vertebra": np.isin(disp, (L.VERTEBRAL_BODY, L.POSTERIOR_ELEMENTS, L.SACRUM)),
+        "body": disp == L.VERTEBRAL_BODY,
+        "disc": disp == L.DISC,
+        "canal": disp == L.CANAL,
+    }
+    _, sy, sz = can.spacing
+    prov = {
+        "algorithm": "external label map import",
+        "convention": sem.meta["convention"],
+        "labelmap": str(labelmap),
+        "labelmap_sha256": file_sha256(Path(labelmap)),
+    }
+    sem.meta["labels"] = L.SEMANTIC_NAMES
+    return SpineSegmentation(
+        semantic=sem,
+        levels=lev,
+        labelling=labelling or LevelLabelling(reasons=["levels taken from the label map"]),
+        masks=masks,
+        display_spacing_mm=(float(sz), float(sy)),
+        image_display=to_display(np.asarray(can.array, np.float32)),
+        provenance=prov,
+    )
