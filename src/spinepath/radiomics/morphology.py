@@ -7,6 +7,7 @@ The mesh is built with marching cubes at iso-level 0.5 on the zero-padded morpho
 from __future__ import annotations
 
 import numpy as np
+from scipy.fft import dctn, next_fast_len, rfftn
 from scipy.signal import fftconvolve
 from scipy.spatial import ConvexHull
 from scipy.special import eval_legendre
@@ -49,41 +50,83 @@ def _voxel_coords(mask: np.ndarray, spacing: tuple[float, float, float]) -> np.n
     return np.argwhere(mask).astype(np.float64) * np.asarray(spacing)
 
 
+def _even_fast_len(n: int) -> int:
+    """Smallest even length >= n with small prime factors (fast FFT)."""
+    k = next_fast_len(n, real=True)
+    while k % 2:
+        k = next_fast_len(k + 1, real=True)
+    return k
+
+
+def _kernel_spectrum(fshape: list[int], spacing: tuple[float, float, float]) -> np.ndarray:
+    """Real spectrum (rfftn layout) of the circular kernel ``1 / distance`` (mm), 0 at 0.
+
+    The kernel is even along every axis, so its DFT is the type-I DCT of one octant
+    (lengths N/2 + 1), mirrored: 8x less work than transforming the whole kernel.
+    """
+    half = [n // 2 + 1 for n in fshape]
+    o = [np.arange(h) * sp for h, sp in zip(half, spacing, strict=True)]
+    d2 = o[0][:, None, None] ** 2 + o[1][None, :, None] ** 2 + o[2][None, None, :] ** 2
+    with np.errstate(divide="ignore"):
+        octant = np.where(d2 > 0, 1.0 / np.sqrt(d2), 0.0)
+    spec = dctn(octant, type=1, workers=1)
+    # mirror axes 0 and 1 to full length (k and N - k share a value); axis 2 stays half
+    for ax in (0, 1):
+        n = fshape[ax]
+        idx = np.arange(n)
+        idx = np.where(idx <= n // 2, idx, n - idx)
+        spec = np.take(spec, idx, axis=ax)
+    return spec.astype(np.float32)
+
+
 def _spatial_autocorrelation(roi: RoiData) -> tuple[float, float]:
     """Moran's I and Geary's C with inverse-distance weights over all voxel pairs (exact).
 
-    Pair sums are computed by FFT convolution with the kernel ``1 / distance`` (mm), which is
-    exact and O(n log n) instead of O(n^2) pairs.
+    Every pair sum has the form ``sum_kl f_k w_kl g_l`` with ``w_kl = 1 / |r_k - r_l|`` (mm), a
+    correlation of ``f`` and ``g`` with the kernel ``1 / distance``. With zero padding to at
+    least twice the ROI box the circular correlation equals the linear one, and by Parseval's
+    theorem the sum is ``(1/N) sum_k conj(F_k) K_k G_k``: four real FFTs, O(n log n), instead
+    of the O(n^2) pair loop.
     """
     m = roi.int_mask
-    lo = np.argwhere(m).min(0)
-    hi = np.argwhere(m).max(0) + 1
+    idx = np.argwhere(m)
+    lo, hi = idx.min(0), idx.max(0) + 1
     sl = tuple(slice(a, b) for a, b in zip(lo, hi, strict=True))
     m = m[sl].astype(np.float64)
-    x = roi.image[sl] * m
-    n = m.sum()
-    mu = x.sum() / n
-    dev = (x - mu) * m
-    shape = m.shape
-    grids = np.meshgrid(
-        *[np.arange(-(s - 1), s) * sp for s, sp in zip(shape, roi.spacing, strict=True)],
-        indexing="ij",
-    )
-    dist = np.sqrt(sum(g**2 for g in grids))
-    with np.errstate(divide="ignore"):
-        kernel = np.where(dist > 0, 1.0 / dist, 0.0)
+    n = float(m.sum())
     if n < 2:
         return float("nan"), float("nan")
-    k_m = fftconvolve(m, kernel, mode="same")
-    w_sum = float((m * k_m).sum())
-    k_dev = fftconvolve(dev, kernel, mode="same")
+    x = roi.image[sl] * m
+    mu = x.sum() / n
+    dev = (x - mu) * m
     ss = float((dev**2).sum())
+    fshape = [_even_fast_len(2 * s - 1) for s in m.shape]
+    k_hat = _kernel_spectrum(fshape, roi.spacing)
+    weight = np.full(k_hat.shape[-1], 2.0, dtype=np.float32)
+    weight[0] = 1.0
+    weight[-1] = 1.0  # Nyquist bin of an even length
+    k_hat *= weight / float(np.prod(fshape))
+    # float32 transforms: the pair sums have no cancellation (|F|^2-type terms), relative
+    # error ~1e-6, far inside the IBSI tolerances.
+    m_hat = rfftn(m.astype(np.float32), s=fshape, workers=1)
+    d_hat = rfftn(dev.astype(np.float32), s=fshape, workers=1)
+
+    def pair_sum(f_hat: np.ndarray, g_hat: np.ndarray) -> float:
+        prod = f_hat.real * g_hat.real
+        prod += f_hat.imag * g_hat.imag
+        prod *= k_hat
+        return float(prod.sum(dtype=np.float64))
+
+    w_sum = pair_sum(m_hat, m_hat)
+    dev_pairs = pair_sum(d_hat, d_hat)
+    del d_hat
+    sq_hat = rfftn((dev**2).astype(np.float32), s=fshape, workers=1)
+    sq_pairs = pair_sum(sq_hat, m_hat)
     if ss == 0 or w_sum == 0:
         return float("nan"), float("nan")
-    moran = n / w_sum * float((dev * k_dev).sum()) / ss
-    # sum_kl w (x_k - x_l)^2 = 2 sum_k d_k^2 (K*m)_k - 2 sum_k d_k (K*d)_k  (d = x - mu)
-    geary_num = 2.0 * float((dev**2 * k_m).sum()) - 2.0 * float((dev * k_dev).sum())
-    geary = (n - 1.0) / (2.0 * w_sum) * geary_num / ss
+    moran = n / w_sum * dev_pairs / ss
+    # sum_kl w (x_k - x_l)^2 = 2 sum_k d_k^2 (K*m)_k - 2 sum_k d_k (K*d)_k   (d = x - mu)
+    geary = (n - 1.0) / (2.0 * w_sum) * (2.0 * sq_pairs - 2.0 * dev_pairs) / ss
     return moran, geary
 
 

@@ -4,26 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from spinepath.radiomics.texture.common import DIRECTIONS_2D, DIRECTIONS_3D, zone_features
+from spinepath.radiomics.texture.common import (
+    DIRECTIONS_2D,
+    DIRECTIONS_3D,
+    mean_over_groups,
+    zone_features,
+)
 
 NAMES = {
-    "short": "sre",
-    "long": "lre",
-    "low": "lgre",
-    "high": "hgre",
-    "short_low": "srlge",
-    "short_high": "srhge",
-    "long_low": "lrlge",
-    "long_high": "lrhge",
-    "glnu": "glnu",
-    "glnu_norm": "glnu_norm",
-    "jnu": "rlnu",
-    "jnu_norm": "rlnu_norm",
-    "perc": "r_perc",
-    "gl_var": "gl_var",
-    "j_var": "rl_var",
-    "j_entr": "rl_entr",
-}
+    "short": "sre", "long": "lre", "low": "lgre", "high": "hgre", "short_low": "srlge",
+    "short_high": "srhge", "long_low": "lrlge", "long_high": "lrhge", "glnu": "glnu",
+    "glnu_norm": "glnu_norm", "jnu": "rlnu", "jnu_norm": "rlnu_norm", "perc": "r_perc",
+    "gl_var": "gl_var", "j_var": "rl_var", "j_entr": "rl_entr",
+}  # fmt: skip
 
 
 def runs(q: np.ndarray, d: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -39,13 +32,10 @@ def runs(q: np.ndarray, d: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray
     dm = [d[ax] for ax in order]
     shift = (dm[1], dm[2])
     length = np.zeros(pm.shape, np.int32)
-    prev_q = np.zeros(pm.shape[1:], pm.dtype)
-    prev_l = np.zeros(pm.shape[1:], np.int32)
-    for t in range(pm.shape[0]):
+    for t in range(1, pm.shape[0]):
         cur = pm[t]
-        if t > 0:
-            prev_q = np.roll(pm[t - 1], shift, axis=(0, 1))
-            prev_l = np.roll(length[t - 1], shift, axis=(0, 1))
+        prev_q = np.roll(pm[t - 1], shift, axis=(0, 1))
+        prev_l = np.roll(length[t - 1], shift, axis=(0, 1))
         same = (cur > 0) & (cur == prev_q)
         length[t] = np.where(same, prev_l + 1, (cur > 0).astype(np.int32))
     length = np.transpose(length, np.argsort(order))
@@ -55,59 +45,45 @@ def runs(q: np.ndarray, d: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray
     return p[ends].astype(np.int64), length[ends].astype(np.int64), z
 
 
-def _matrix(levels, lengths, groups, n_groups, ng, nr) -> np.ndarray:
-    idx = (groups * ng + (levels - 1)) * nr + (lengths - 1)
-    return np.bincount(idx, minlength=n_groups * ng * nr).reshape(n_groups, ng, nr).astype(float)
+def _named(f: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {NAMES[k]: v for k, v in f.items() if k in NAMES}
 
 
-def _feats(m: np.ndarray, nv: np.ndarray) -> dict[str, np.ndarray]:
-    g = zone_features(m, nv)
-    return {NAMES[k]: v for k, v in g.items() if k in NAMES}
-
-
-def _avg(f: dict[str, np.ndarray], valid: np.ndarray) -> dict[str, float]:
-    return {k: float(v[valid].mean()) if valid.any() else float("nan") for k, v in f.items()}
+def _put(out: dict, suffix: str, f: dict[str, np.ndarray]) -> None:
+    out.update({f"rlm_{k}_{suffix}": v for k, v in mean_over_groups(_named(f)).items()})
 
 
 def glrlm(q: np.ndarray, ng: int, aggregation) -> dict[str, float]:
     """GLRLM features, tags ``rlm_<feature>_<2D_avg|2D_comb|2_5D_avg|2_5D_comb|3D_avg|3D_comb>``
-    with the same aggregation meanings as the GLCM."""
+    with the same aggregation meanings as the GLCM (per-direction matrices averaged, or
+    merged; N_v of a merged matrix is the sum over its parts)."""
     out: dict[str, float] = {}
     nz = q.shape[2]
-    nr = max(q.shape)
     vox_slice = (q > 0).sum((0, 1)).astype(float)
-    n_vox = float((q > 0).sum())
+    n_vox = float(vox_slice.sum())
     if "2D" in aggregation or "2.5D" in aggregation:
-        dirs = DIRECTIONS_2D
-        m = np.zeros((nz, len(dirs), ng, nr))
-        for k, d in enumerate(dirs):
-            lv, ln, z = runs(q, d)
-            m[:, k] = _matrix(lv, ln, z, nz, ng, nr)
+        nd = len(DIRECTIONS_2D)
+        ev = [runs(q, d) for d in DIRECTIONS_2D]
+        lv = np.concatenate([e[0] for e in ev])
+        ln = np.concatenate([e[1] for e in ev])
+        z = np.concatenate([e[2] for e in ev])
+        k = np.concatenate([np.full(len(e[0]), i) for i, e in enumerate(ev)])
         if "2D" in aggregation:
-            flat = m.reshape(nz * len(dirs), ng, nr)
-            nv = np.repeat(vox_slice, len(dirs))
-            f = _feats(flat, nv)
-            out.update({f"rlm_{k}_2D_avg": v for k, v in _avg(f, flat.sum((1, 2)) > 0).items()})
-            comb = m.sum(1)
-            f = _feats(comb, vox_slice * len(dirs))
-            out.update({f"rlm_{k}_2D_comb": v for k, v in _avg(f, comb.sum((1, 2)) > 0).items()})
-        if "2.5D" in aggregation:
-            per_dir = m.sum(0)
-            f = _feats(per_dir, np.full(len(dirs), n_vox))
-            out.update(
-                {f"rlm_{k}_2_5D_avg": v for k, v in _avg(f, per_dir.sum((1, 2)) > 0).items()}
+            _put(
+                out,
+                "2D_avg",
+                zone_features(z * nd + k, lv, ln, nz * nd, ng, np.repeat(vox_slice, nd)),
             )
-            allm = per_dir.sum(0)[None]
-            f = _feats(allm, np.array([n_vox * len(dirs)]))
-            out.update({f"rlm_{k}_2_5D_comb": v for k, v in _avg(f, np.array([True])).items()})
+            _put(out, "2D_comb", zone_features(z, lv, ln, nz, ng, vox_slice * nd))
+        if "2.5D" in aggregation:
+            _put(out, "2_5D_avg", zone_features(k, lv, ln, nd, ng, np.full(nd, n_vox)))
+            _put(out, "2_5D_comb", zone_features(0 * k, lv, ln, 1, ng, np.array([nd * n_vox])))
     if "3D" in aggregation:
-        dirs = DIRECTIONS_3D
-        m3 = np.zeros((len(dirs), ng, nr))
-        for k, d in enumerate(dirs):
-            lv, ln, _ = runs(q, d)
-            m3[k] = _matrix(lv, ln, np.zeros_like(lv), 1, ng, nr)[0]
-        f = _feats(m3, np.full(len(dirs), n_vox))
-        out.update({f"rlm_{k}_3D_avg": v for k, v in _avg(f, m3.sum((1, 2)) > 0).items()})
-        f = _feats(m3.sum(0)[None], np.array([n_vox * len(dirs)]))
-        out.update({f"rlm_{k}_3D_comb": v for k, v in _avg(f, np.array([True])).items()})
+        nd = len(DIRECTIONS_3D)
+        ev = [runs(q, d) for d in DIRECTIONS_3D]
+        lv = np.concatenate([e[0] for e in ev])
+        ln = np.concatenate([e[1] for e in ev])
+        k = np.concatenate([np.full(len(e[0]), i) for i, e in enumerate(ev)])
+        _put(out, "3D_avg", zone_features(k, lv, ln, nd, ng, np.full(nd, n_vox)))
+        _put(out, "3D_comb", zone_features(0 * k, lv, ln, 1, ng, np.array([nd * n_vox])))
     return out

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from spinepath.radiomics.texture.common import neighbour_offsets, shifted, zone_features
+from spinepath.radiomics.texture.common import (
+    mean_over_groups,
+    neighbour_offsets,
+    shifted,
+    zone_features,
+)
 
 NGL_NAMES = {
     "short": "lde",
@@ -108,8 +113,11 @@ def neighbourhood_features(
             continue
         groups = zz if two_d else np.zeros_like(zz)
         n_groups = nz if two_d else 1
+        shared = None
+        if "ngt" in families and "ngl" in families and ngtdm_delta == ngldm_delta:
+            shared = _neighbour_sums(q, two_d, ngtdm_delta, alpha)
         if "ngt" in families:
-            s, n, _ = _neighbour_sums(q, two_d, ngtdm_delta, alpha)
+            s, n, _ = shared or _neighbour_sums(q, two_d, ngtdm_delta, alpha)
             s, n = s[roi], n[roi]
             has = n > 0
             diff = np.abs(lv - s / np.where(has, n, 1))
@@ -120,24 +128,22 @@ def neighbourhood_features(
             n_i = np.bincount(idx[has], minlength=n_groups * ng).reshape(n_groups, ng).astype(float)
             out.update(_agg("ngt", ngtdm_features, (s_i, n_i), two_d, tags))
         if "ngl" in families:
-            _, _, dep = _neighbour_sums(q, two_d, ngldm_delta, alpha)
+            _, _, dep = shared or _neighbour_sums(q, two_d, ngldm_delta, alpha)
             j = dep[roi].astype(np.int64) + 1
-            nj = len(neighbour_offsets(two_d, ngldm_delta)) + 1
-            idx = (groups * ng + (lv - 1)) * nj + (j - 1)
-            m = (
-                np.bincount(idx, minlength=n_groups * ng * nj)
-                .reshape(n_groups, ng, nj)
-                .astype(float)
-            )
-            nv = m.sum((1, 2))
-
-            def ngl(mm, nvv):
-                g = zone_features(mm, nvv)
-                return {NGL_NAMES[k]: v for k, v in g.items()}
-
-            out.update(_agg("ngl", ngl, (m, nv), two_d, tags))
+            if two_d:
+                f = zone_features(zz, lv, j, nz, ng, np.bincount(zz, minlength=nz).astype(float))
+                out.update(_ngl_named(f, "2D"))
+                f = zone_features(0 * zz, lv, j, 1, ng, np.array([float(lv.size)]))
+                out.update(_ngl_named(f, "2_5D"))
+            else:
+                f = zone_features(0 * zz, lv, j, 1, ng, np.array([float(lv.size)]))
+                out.update(_ngl_named(f, "3D"))
     keep = {"2D": "_2D", "2.5D": "_2_5D", "3D": "_3D"}
     return {k: v for k, v in out.items() if any(k.endswith(keep[a]) for a in aggregation)}
+
+
+def _ngl_named(f: dict[str, np.ndarray], suffix: str) -> dict[str, float]:
+    return {f"ngl_{NGL_NAMES[k]}_{suffix}": v for k, v in mean_over_groups(f).items()}
 
 
 def _agg(prefix, func, mats, two_d, tags) -> dict[str, float]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from spinepath.radiomics.texture.common import zone_features
+from spinepath.radiomics.texture.common import mean_over_groups, zone_features
 
 SZM_NAMES = {
     "short": "sze",
@@ -67,51 +67,39 @@ def distance_map(mask: np.ndarray, two_d: bool) -> np.ndarray:
 
 
 def zones(
-    q: np.ndarray, ng: int, two_d: bool, dist: np.ndarray
+    q: np.ndarray, two_d: bool, dist: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """All zones: (grey level, size in voxels, distance, slice index)."""
-    struct = _STRUCT_2D if two_d else _STRUCT_3D
-    lv_all, size_all, dist_all, z_all = [], [], [], []
-    zz = np.broadcast_to(np.arange(q.shape[2])[None, None, :], q.shape)
-    for g in range(1, ng + 1):
-        sel = q == g
-        if not sel.any():
-            continue
-        lab, n = ndimage.label(sel, structure=struct)
-        flat = lab[sel]
-        size = np.bincount(flat, minlength=n + 1)[1:]
-        dmin = ndimage.minimum(dist, labels=lab, index=np.arange(1, n + 1))
-        zs = np.zeros(n + 1, np.int64)
-        zs[flat] = zz[sel]
-        lv_all.append(np.full(n, g))
-        size_all.append(size)
-        dist_all.append(np.asarray(dmin, dtype=np.int64))
-        z_all.append(zs[1:])
-    cat = np.concatenate
-    return cat(lv_all), cat(size_all), cat(dist_all), cat(z_all)
+    """All zones: (grey level, size in voxels, distance or 0 when ``dist`` is None, slice)."""
+    from skimage.measure import label
 
-
-def _matrix(levels, cols, groups, n_groups, ng, nc) -> np.ndarray:
-    idx = (groups * ng + (levels - 1)) * nc + (cols - 1)
-    return np.bincount(idx, minlength=n_groups * ng * nc).reshape(n_groups, ng, nc).astype(float)
-
-
-def _aggregate(prefix, names, lv, col, z, nz, ng, nc, vox_slice, two_d) -> dict[str, float]:
-    out: dict[str, float] = {}
     if two_d:
-        m = _matrix(lv, col, z, nz, ng, nc)
-        f = zone_features(m, vox_slice)
-        valid = m.sum((1, 2)) > 0
-        out.update(
-            {f"{prefix}_{names[k]}_2D": float(v[valid].mean()) for k, v in f.items() if k in names}
-        )
-        f = zone_features(m.sum(0)[None], np.array([vox_slice.sum()]))
-        out.update({f"{prefix}_{names[k]}_2_5D": float(v[0]) for k, v in f.items() if k in names})
+        lab = np.zeros(q.shape, np.int64)
+        offset = 0
+        for k in range(q.shape[2]):
+            sl = label(q[:, :, k], background=0, connectivity=2)
+            lab[:, :, k] = np.where(sl > 0, sl + offset, 0)
+            offset += int(sl.max())
+        n = offset
     else:
-        m = _matrix(lv, col, np.zeros_like(lv), 1, ng, nc)
-        f = zone_features(m, np.array([vox_slice.sum()]))
-        out.update({f"{prefix}_{names[k]}_3D": float(v[0]) for k, v in f.items() if k in names})
-    return out
+        lab = label(q, background=0, connectivity=3).astype(np.int64)
+        n = int(lab.max())
+    roi = q > 0
+    labs = lab[roi]
+    size = np.bincount(labs, minlength=n + 1)[1:]
+    level = np.zeros(n + 1, np.int64)
+    level[labs] = q[roi]
+    zs = np.zeros(n + 1, np.int64)
+    zs[labs] = np.nonzero(roi)[2]
+    dmin = np.zeros(n + 1, np.int64)
+    if dist is not None:
+        dmin[:] = np.iinfo(np.int64).max
+        np.minimum.at(dmin, labs, dist[roi].astype(np.int64))
+    return level[1:], size, dmin[1:], zs[1:]
+
+
+def _put(out, prefix, names, f, suffix) -> None:
+    named = {names[k]: v for k, v in f.items() if k in names}
+    out.update({f"{prefix}_{k}_{suffix}": v for k, v in mean_over_groups(named).items()})
 
 
 def size_and_distance_zones(
@@ -125,23 +113,23 @@ def size_and_distance_zones(
     out: dict[str, float] = {}
     nz = q.shape[2]
     vox_slice = (q > 0).sum((0, 1)).astype(float)
+    n_vox = np.array([vox_slice.sum()])
     for two_d in (True, False):
         if two_d and not ({"2D", "2.5D"} & set(aggregation)):
             continue
         if not two_d and "3D" not in aggregation:
             continue
-        dist = distance_map(distance_mask, two_d)
-        lv, size, dz, z = zones(q, ng, two_d, dist)
-        if "szm" in families:
-            out.update(
-                _aggregate("szm", SZM_NAMES, lv, size, z, nz, ng, int(size.max()), vox_slice, two_d)
-            )
+        dist = distance_map(distance_mask, two_d) if "dzm" in families else None
+        lv, size, dz, z = zones(q, two_d, dist)
+        cols = [("szm", SZM_NAMES, size)] if "szm" in families else []
         if "dzm" in families:
-            out.update(
-                _aggregate("dzm", DZM_NAMES, lv, dz, z, nz, ng, int(dz.max()), vox_slice, two_d)
-            )
-    if "2D" not in aggregation:
-        out = {k: v for k, v in out.items() if not k.endswith("_2D")}
-    if "2.5D" not in aggregation:
-        out = {k: v for k, v in out.items() if not k.endswith("_2_5D")}
+            cols.append(("dzm", DZM_NAMES, dz))
+        for prefix, names, j in cols:
+            if two_d:
+                if "2D" in aggregation:
+                    _put(out, prefix, names, zone_features(z, lv, j, nz, ng, vox_slice), "2D")
+                if "2.5D" in aggregation:
+                    _put(out, prefix, names, zone_features(0 * z, lv, j, 1, ng, n_vox), "2_5D")
+            else:
+                _put(out, prefix, names, zone_features(0 * z, lv, j, 1, ng, n_vox), "3D")
     return out
