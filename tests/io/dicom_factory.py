@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -131,3 +132,68 @@ def write_series(
         pydicom.dcmwrite(path, ds, enforce_file_format=True)
         paths.append(path)
     return paths, study_uid, series_uid
+
+
+def write_volume_series(
+    folder: Path,
+    array_ras: np.ndarray,
+    affine_ras: np.ndarray,
+    *,
+    modality: str,
+    study_uid: str,
+    series_number: int,
+    description: str,
+    patient_id: str = "P001",
+    extra: Callable[[FileDataset, int], None] | None = None,
+    rescale: tuple[float, float] = (1.0, 0.0),
+) -> str:
+    """Write an axis-aligned RAS volume (axis 2 = superior) as axial DICOM slices.
+
+    Pixel value = (array - intercept) / slope, stored as int16 / uint16. ``extra(ds, k)`` adds
+    modality-specific tags. Returns the SeriesInstanceUID.
+    """
+    from pydicom.uid import CTImageStorage, PositronEmissionTomographyImageStorage
+
+    sop = {"CT": CTImageStorage, "PT": PositronEmissionTomographyImageStorage}[modality]
+    folder.mkdir(parents=True, exist_ok=True)
+    series_uid = generate_uid()
+    slope, intercept = rescale
+    sx, sy, sz = np.abs(np.diag(affine_ras)[:3])
+    for k in range(array_ras.shape[2]):
+        # DICOM rows run posterior (+y LPS = -y RAS), columns run left (+x LPS = -x RAS)
+        sl = array_ras[::-1, ::-1, k].T  # [row = A->P, col = R->L]
+        ijk_first = np.array([array_ras.shape[0] - 1, array_ras.shape[1] - 1, k, 1.0])
+        ras = affine_ras @ ijk_first
+        ipp = [-ras[0], -ras[1], ras[2]]
+        stored = np.round((sl - intercept) / slope)
+        signed = bool(stored.min() < 0)
+        pixels = stored.astype(np.int16 if signed else np.uint16)
+        ds = make_slice(
+            pixels=pixels.astype(np.uint16),
+            ipp=ipp,
+            iop=ORIENTATIONS["axial"],
+            spacing=(float(sy), float(sx)),
+            thickness=float(sz),
+            study_uid=study_uid,
+            series_uid=series_uid,
+            patient_id=patient_id,
+            description=description,
+            tr=None,
+            te=None,
+            modality=modality,
+            instance=k + 1,
+            series_number=series_number,
+            slope=slope,
+            intercept=intercept,
+        )
+        ds.SOPClassUID = sop
+        ds.file_meta.MediaStorageSOPClassUID = sop
+        ds.PixelRepresentation = 1 if signed else 0
+        ds.PixelData = pixels.tobytes()
+        for tag in ("ScanningSequence", "SequenceVariant", "ScanOptions"):
+            if tag in ds:
+                delattr(ds, tag)
+        if extra is not None:
+            extra(ds, k)
+        pydicom.dcmwrite(folder / f"{k:04d}.dcm", ds, enforce_file_format=True)
+    return series_uid

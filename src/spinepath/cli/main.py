@@ -24,10 +24,12 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "phantom",
     "meta",
     "batch",
+    "nuclear",
     "radiomics",
     "segment",
     "evaluate",
     "train",
+    "reason",
 )
 
 
