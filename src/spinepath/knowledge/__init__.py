@@ -75,7 +75,7 @@ def available() -> list[str]:
     return sorted(p.stem for p in KNOWLEDGE_DIR.glob("*.yaml"))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load(name: str) -> KnowledgeFile:
     """Load and index ``<name>.yaml`` (cached)."""
     path = KNOWLEDGE_DIR / f"{name}.yaml"

@@ -130,7 +130,10 @@ class SensoryLoss(_Model):
 
 
 class NeuroExam(_Model):
-    """Neurological examination. ``reflexes`` maps e.g. ``achilles_right`` -> normal/reduced/absent."""
+    """Neurological examination.
+
+    ``reflexes`` maps e.g. ``achilles_right`` -> normal / reduced / absent.
+    """
 
     weakness: list[MuscleWeakness] = Field(default_factory=list)
     reflexes: dict[str, str] = Field(default_factory=dict)
