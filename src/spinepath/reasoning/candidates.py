@@ -103,6 +103,9 @@ def _disc(level: str, lf: LevelFindings) -> list[Candidate]:
         out.append(Candidate(level, "disc", h.type,
                              f"{h.zone.replace('_', ' ')} {h.type}{size}", side=side,
                              roots=roots, attrs={"zone": h.zone, "size_mm": h.size_mm}))
+    if d.t2_hyperintense_disc:
+        out.append(Candidate(level, "disc", "disc_fluid_signal", "fluid-bright (T2-hyperintense) "
+                             "disc"))
     if d.hiz:
         out.append(Candidate(level, "disc", "hiz", "high-intensity zone"))
     if d.annular_fissure:

@@ -264,6 +264,13 @@ def score_candidate(c: Candidate, f: ClinicalFeatures, imaging: ImagingFindings)
         ):
             acc.add("osteoporosis", _lr("lr_fracture_clinical", "osteoporosis"),
                     "osteoporosis or chronic steroids", concordant=True)
+    inf = load("concordance").entry("lr_infection_clinical")
+    if k in ("disc_fluid_signal", "endplate_erosion", "marrow_edema", "modic_1") and (
+        f.red_flags & set(inf["flags"])
+    ):
+        acc.add("infection_clinical", _lr("lr_infection_clinical"),
+                f"infection risk ({', '.join(sorted(f.red_flags & set(inf['flags'])))})",
+                concordant=True)
     if k == "spondylolysis" and f.axial:
         max_age = load("concordance").value("lr_spondylolysis_young", "max_age")
         if f.age <= max_age:

@@ -25,6 +25,7 @@ from spinepath.reasoning.result import (
 )
 from spinepath.reasoning.triage import imaging_indication, triage
 
+RED_FLAGS = ("cauda_equina", "infection_red_flag", "malignancy_red_flag", "osseous_red_flag")
 RED_FLAG_CONFIDENCE = 0.9
 """Confidence reported for a red-flag phenotype established by the triage rules."""
 
@@ -67,9 +68,7 @@ def _top(primary: str, scored: list[ScoredFinding]) -> ScoredFinding | None:
     if not sel:
         return None
     best = sel[0]
-    red = primary in ("cauda_equina", "infection_red_flag", "malignancy_red_flag",
-                      "osseous_red_flag")
-    return best if red or best.probability >= thr else None
+    return best if primary in RED_FLAGS or best.probability >= thr else None
 
 
 def _top_dict(s: ScoredFinding | None) -> dict | None:
@@ -110,6 +109,8 @@ def reason(intake: ClinicalIntake, imaging: ImagingFindings, *,
                  if s.probability >= float(load("concordance").value("generator_threshold"))}
     if top is not None:
         protected.add((top.level, top.structure))
+        if primary.phenotype in RED_FLAGS:
+            protected |= {(s.level, s.structure) for s in scored if s.level == top.level}
     incidental = label_incidental(scored, protected)
 
     ctx = Context(intake=intake, f=f, imaging=imaging, scored=scored, triage=tri,
@@ -126,7 +127,9 @@ def reason(intake: ClinicalIntake, imaging: ImagingFindings, *,
                               reasons=[r for r in tri.reasons if "progressive" in r.text]))
     rows = list(tri.red_flag_phenotypes)
     urgent_only = {"cauda_equina", "infection_red_flag", "malignancy_red_flag"}
-    if not (set(rows) & urgent_only) and primary.phenotype not in rows:
+    if set(rows) & urgent_only:
+        rows = [r for r in rows if r in urgent_only]
+    elif primary.phenotype not in rows:
         rows.append(primary.phenotype)
     for row in rows:
         s, d = build_steps(row, ctx)

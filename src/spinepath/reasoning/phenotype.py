@@ -50,7 +50,9 @@ def phenotype_findings(phenotype: str, scored: list[ScoredFinding]) -> list[Scor
         sel.sort(key=lambda s: (-(len(s.roots) > 0 and s.concordant), -s.probability))
         return sel
     elif phenotype == "infection_red_flag":
-        sel = [s for s in scored if s.finding in ("endplate_erosion", "modic_1", "marrow_edema")]
+        order = ["disc_fluid_signal", "endplate_erosion", "modic_1", "marrow_edema"]
+        sel = [s for s in scored if s.finding in order]
+        return sorted(sel, key=lambda s: order.index(s.finding))
     elif phenotype == "malignancy_red_flag":
         sel = [s for s in scored if s.finding in ("marrow_replacement", "vertebral_fracture_acute",
                                                   "vertebral_fracture_chronic", "marrow_edema")]
