@@ -65,7 +65,7 @@ LF_DEFAULT_MM = 3.0
 """Normal ligamentum flavum thickness (Chokshi 2010, AJNR 31:1813: mean 3.1 mm)."""
 LF_ANGLES_DEG = (8.0, 85.0)
 """Angular extent of each ligamentum flavum half, from the posterior midline, degrees."""
-LF_WINDOW_MM = (-3.0, 14.0)
+LF_WINDOW_MM = (-8.0, 14.0)
 """Extent of the ligamentum flavum along the disc axis, from the disc mid-plane, mm."""
 STENOSIS_PLATEAU_MM = 5.0
 STENOSIS_TAPER_MM = 8.0
@@ -161,12 +161,21 @@ class Segment:
 
     @property
     def heights(self) -> dict[str, float]:
-        """Anterior, middle and posterior heights (corner-to-corner distances), mm."""
-        return {
-            "anterior_mm": float(np.linalg.norm(self.upper.anterior - self.lower.anterior)),
-            "middle_mm": float(np.linalg.norm(self.upper.centre - self.lower.centre)),
-            "posterior_mm": float(np.linalg.norm(self.upper.posterior - self.lower.posterior)),
-        }
+        """Anterior, middle and posterior heights, mm: the distance between the two endplate
+        planes along the segment's mean axis ``u``, through the points at ``t = +D/2, 0, -D/2``
+        along its mean anterior axis from its centre (perpendicular heights, so a slip does
+        not inflate them)."""
+        c, u, v = self.centre, self.u, self.v
+        out = {}
+        for key, t in (("anterior_mm", self.depth / 2), ("middle_mm", 0.0),
+                       ("posterior_mm", -self.depth / 2)):
+            p0 = c + t * v
+            s_lo = -float(np.dot(p0 - self.lower.posterior, self.lower.u)) / float(
+                np.dot(u, self.lower.u))
+            s_hi = -float(np.dot(p0 - self.upper.posterior, self.upper.u)) / float(
+                np.dot(u, self.upper.u))
+            out[key] = s_hi - s_lo
+        return out
 
 
 @dataclass

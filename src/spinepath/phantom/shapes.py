@@ -204,6 +204,16 @@ def sac_mask(anat: Anatomy, x: Arr, y: Arr, z: Arr,
     return m
 
 
+def visible_sac_mask(anat: Anatomy, x: Arr, y: Arr, z: Arr,
+                     override: dict[str, float] | None = None) -> Arr:
+    """The sac as it ends up in the label map: :func:`sac_mask` minus bodies and discs (drawn
+    after it; a slipped disc can bulge into the canal)."""
+    m = sac_mask(anat, x, y, z, override)
+    for seg in [*anat.vertebrae.values(), *anat.sacral, *anat.discs.values()]:
+        m = m & ~segment_mask(seg, x, y, z)
+    return m
+
+
 def modic_mask(vert: Segment, endplate: str, depth_mm: float, x: Arr, y: Arr, z: Arr) -> Arr:
     """Marrow next to an endplate of ``vert`` (``superior``/``inferior``), reaching ``depth_mm``
     into the body over the central part of the endplate (ellipse of 0.42 x depth, 0.4 x width)."""

@@ -2,14 +2,15 @@
 
 Definitions (all world RAS+ mm):
 
-* Disc and body heights: distances between corresponding endplate points in the mid-sagittal
-  plane (x = 0): anterior corners, midpoints, posterior corners.
+* Disc and body heights (mid-sagittal plane x = 0): distance between the two bounding endplate
+  planes along the segment's mean axis, at its anterior margin, centre and posterior margin
+  (see :attr:`Segment.heights`).
 * Listhesis %: displacement of the upper vertebra's posterior-inferior corner along the lower
   endplate, over that endplate's AP length, x 100 (Meyerding's measure).
 * Dural sac area (mm^2): area of the sac's cross-section in the true axial plane (z = const)
   through the point where the disc's mid-plane meets the canal centre line
   (``dural_sac_plane_z_mm``), measured on a 0.05 mm grid of the implicit shape (sac minus
-  ligamentum flavum minus herniated material).
+  ligamentum flavum, herniated material, and any body or disc that reaches into the canal).
 * Ligamentum flavum thickness: radial thickness of the ligament ring in axial planes, mm.
 * Fracture height loss %: 100 x (1 - smallest ratio of a fractured body height to the same
   body's intact height); Genant grade from that loss (<20 % -> 0, 20-25 -> 1, 25-40 -> 2, >40
@@ -38,7 +39,7 @@ def dural_sac_area(anat: Anatomy, disc: str, override: dict[str, float] | None =
     xs = np.arange(-14.0, 14.0 + h / 2, h)[:, None, None]
     ys = (yc + np.arange(-14.0, 14.0 + h / 2, h))[None, :, None]
     zz = np.full((1, 1, 1), zc)
-    m = S.sac_mask(anat, xs, ys, zz, override)
+    m = S.visible_sac_mask(anat, xs, ys, zz, override)
     return float(m.sum() * h * h)
 
 
