@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from spinepath.knowledge import load_optional
 from tests.reasoning.helpers import (
     ACUTE,
     FACET,
@@ -252,6 +253,9 @@ def test_psps2_with_hardware_recommends_molecular_imaging() -> None:
     assert {"molecular_imaging", "ct"} <= set(r.procedures())
     assert "contrast_mri" not in r.procedures()
     assert "hardware_artifact" in r.flags
+    mi = next(s for s in r.next_steps if s.procedure == "molecular_imaging")
+    if load_optional("molecular_imaging") is not None:
+        assert "sensitivity 90.3%" in mi.evidence
     r = run(with_(case, **{"imaging.hardware_artifact": False}))
     assert "contrast_mri" in r.procedures() and "molecular_imaging" not in r.procedures()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from spinepath.knowledge import load
+from spinepath.knowledge import load, load_optional
 from spinepath.model.clinical import ClinicalIntake, ImagingFindings
 from spinepath.reasoning.candidates import STENOSIS_ORDER, listhesis_mm, meyerding, stenosis_grade
 from spinepath.reasoning.features import ClinicalFeatures
@@ -469,6 +469,25 @@ def _guidance(proc: dict, ctx: Context) -> str:
     return g
 
 
+def _molecular_evidence(step: NextStep) -> None:
+    """Cite pooled accuracies from knowledge/molecular_imaging.yaml when that file exists."""
+    mi = load_optional("molecular_imaging")
+    if mi is None:
+        return
+    parts = []
+    for eid in ("naf_pet_ct_psps_t2", "diphosphonate_spect_ct_psps_t2"):
+        if eid in mi.by_id:
+            e = mi.by_id[eid]
+            lo_s, hi_s = e["sensitivity_ci95"]
+            lo_p, hi_p = e["specificity_ci95"]
+            parts.append(f"{e['modality']}: sensitivity {e['sensitivity']:.1%} "
+                         f"(95% CI {lo_s:.0%}-{hi_s:.0%}), specificity {e['specificity']:.1%} "
+                         f"(95% CI {lo_p:.0%}-{hi_p:.0%})")
+            step.reasons.append(Reason(text=parts[-1], rule=mi.cite(eid), source=e["source"]))
+    if parts:
+        step.evidence = "; ".join(parts) + " - wide intervals, few small retrospective studies"
+
+
 def build_steps(pathway_phenotype: str, ctx: Context) -> tuple[list[NextStep],
                                                                 list[DeferredStep]]:
     """Steps of one pathway row, evaluated for this patient."""
@@ -507,6 +526,8 @@ def build_steps(pathway_phenotype: str, ctx: Context) -> tuple[list[NextStep],
                                                     f"{proc.get('evidence', '')}",
                                                     rule=kb.cite(proc["id"]),
                                                     source=proc["source"])])
+        if step.procedure == "molecular_imaging":
+            _molecular_evidence(step)
         _target(step, ctx)
         steps.append(step)
     return steps, deferred
