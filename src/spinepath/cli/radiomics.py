@@ -52,7 +52,8 @@ def ibsi_check(
         for r in results:
             pct = 100.0 * r.matched / r.total if r.total else 0.0
             console.print(
-                f"{r.dataset:16s} {r.matched:4d} / {r.total:<4d} ({pct:5.1f} %)  {r.seconds:6.2f} s"
+                f"{r.dataset:16s} {r.matched:4d} / {r.total:<4d} ({pct:5.1f} %)  "
+                f"strict {r.matched_strict:4d}  {r.seconds:6.2f} s"
             )
             for m in r.mismatches:
                 console.print(

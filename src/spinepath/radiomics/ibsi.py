@@ -53,6 +53,8 @@ class CheckResult:
     total: int
     seconds: float
     mismatches: list[dict] = field(default_factory=list)
+    matched_strict: int = 0
+    """Matches by the CSV tolerance alone, without the rounding allowance."""
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""
@@ -110,7 +112,12 @@ def check_dataset(ibsi_dir: Path, dataset: str) -> CheckResult:
             mismatches.append(
                 {"tag": r.tag, "value": v, "reference": r.value, "tolerance": r.tolerance}
             )
-    return CheckResult(dataset, len(refs) - len(mismatches), len(refs), seconds, mismatches)
+    strict = sum(
+        1
+        for r in refs
+        if feats.get(r.tag) is not None and abs(feats[r.tag] - r.value) <= r.tolerance * (1 + 1e-9)
+    )
+    return CheckResult(dataset, len(refs) - len(mismatches), len(refs), seconds, mismatches, strict)
 
 
 def check_all(ibsi_dir: Path, datasets: list[str] | None = None) -> list[CheckResult]:

@@ -8,11 +8,20 @@ import numpy as np
 from spinepath.radiomics.preprocess import Discretised
 
 
+def _percentile(xs: np.ndarray, q: float) -> float:
+    """Percentile of sorted values, linear interpolation (numpy's default method)."""
+    h = (xs.size - 1) * q / 100.0
+    lo = int(np.floor(h))
+    hi = min(lo + 1, xs.size - 1)
+    return float(xs[lo] + (h - lo) * (xs[hi] - xs[lo]))
+
+
 def _moments(x: np.ndarray) -> dict[str, float]:
     mu = float(x.mean())
     dev = x - mu
     var = float((dev**2).mean())
-    p10, p25, p50, p75, p90 = (float(v) for v in np.percentile(x, [10, 25, 50, 75, 90]))
+    xs = np.sort(x)
+    p10, p25, p50, p75, p90 = (_percentile(xs, q) for q in (10, 25, 50, 75, 90))
     inner = x[(x >= p10) & (x <= p90)]
     skew = float((dev**3).mean()) / var**1.5 if var > 0 else 0.0
     kurt = float((dev**4).mean()) / var**2 - 3.0 if var > 0 else 0.0

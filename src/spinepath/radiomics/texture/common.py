@@ -79,7 +79,12 @@ def zone_features(
     js = np.asarray(js, np.int64)
     jmax = int(js.max()) + 1 if js.size else 1
     key = (groups * ng + (levels - 1)) * jmax + js
-    uk, cnt = np.unique(key, return_counts=True)
+    if n_groups * ng * jmax <= 4 * key.size + 1_000_000:  # dense counting is cheaper
+        dense = np.bincount(key, minlength=n_groups * ng * jmax)
+        uk = np.flatnonzero(dense)
+        cnt = dense[uk]
+    else:  # e.g. zone sizes up to 10^5 voxels: count the occupied cells only
+        uk, cnt = np.unique(key, return_counts=True)
     cnt = cnt.astype(np.float64)
     j = (uk % jmax).astype(np.float64)
     gi = uk // jmax

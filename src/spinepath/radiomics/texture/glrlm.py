@@ -19,30 +19,47 @@ NAMES = {
 }  # fmt: skip
 
 
-def runs(q: np.ndarray, d: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def runs(
+    q: np.ndarray, d: tuple[int, int, int], with_slice: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every run of equal grey level along direction ``d``: (level, length, slice index).
 
-    The run length at each voxel is built plane by plane along the first axis on which ``d``
-    moves (vectorised over each plane); runs are read at their last voxel.
+    Runs along ``d`` and ``-d`` are the same, so the walk goes plane by plane along the
+    shortest axis on which ``d`` moves, vectorised over each plane; a run is read at its last
+    voxel. The slice index (along axis 2) is -1 when ``with_slice`` is False.
     """
-    p = np.pad(q, 1)
-    a = next(ax for ax in range(3) if d[ax] != 0)
+    cands = [ax for ax in range(3) if d[ax] != 0]
+    a = min(cands, key=lambda ax: q.shape[ax])
+    sign = d[a]
     order = [a] + [ax for ax in range(3) if ax != a]
-    pm = np.transpose(p, order)
-    dm = [d[ax] for ax in order]
-    shift = (dm[1], dm[2])
-    length = np.zeros(pm.shape, np.int32)
-    for t in range(1, pm.shape[0]):
-        cur = pm[t]
-        prev_q = np.roll(pm[t - 1], shift, axis=(0, 1))
-        prev_l = np.roll(length[t - 1], shift, axis=(0, 1))
-        same = (cur > 0) & (cur == prev_q)
-        length[t] = np.where(same, prev_l + 1, (cur > 0).astype(np.int32))
-    length = np.transpose(length, np.argsort(order))
-    nxt = np.roll(p, tuple(-c for c in d), axis=(0, 1, 2))
-    ends = (p > 0) & (nxt != p)
-    z = np.nonzero(ends)[2] - 1
-    return p[ends].astype(np.int64), length[ends].astype(np.int64), z
+    pm = np.pad(q, 1).transpose(order)
+    s1, s2 = (d[order[1]] * sign, d[order[2]] * sign)
+    n0, n1, n2 = pm.shape
+    inner = (slice(1, n1 - 1), slice(1, n2 - 1))
+    back = (slice(1 - s1, n1 - 1 - s1), slice(1 - s2, n2 - 1 - s2))
+    fwd = (slice(1 + s1, n1 - 1 + s1), slice(1 + s2, n2 - 1 + s2))
+    prev_len = np.zeros((n1, n2), np.int32)
+    z_axis = order.index(2)
+    levels, lengths, zs = [], [], []
+    for t in range(1, n0 - 1):
+        cur = pm[t][inner]
+        inside = cur > 0
+        same = inside & (cur == pm[t - 1][back])
+        length = np.where(same, prev_len[back] + 1, inside.astype(np.int32))
+        ends = inside & (pm[t + 1][fwd] != cur)
+        levels.append(cur[ends])
+        lengths.append(length[ends])
+        if with_slice:
+            if z_axis == 0:
+                zs.append(np.full(int(ends.sum()), t - 1))
+            else:
+                zs.append(np.nonzero(ends)[z_axis - 1])
+        prev_len = np.zeros((n1, n2), np.int32)
+        prev_len[inner] = length
+    lv = np.concatenate(levels).astype(np.int64)
+    ln = np.concatenate(lengths).astype(np.int64)
+    z = np.concatenate(zs).astype(np.int64) if with_slice else np.full(lv.shape, -1)
+    return lv, ln, z
 
 
 def _named(f: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -80,7 +97,7 @@ def glrlm(q: np.ndarray, ng: int, aggregation) -> dict[str, float]:
             _put(out, "2_5D_comb", zone_features(0 * k, lv, ln, 1, ng, np.array([nd * n_vox])))
     if "3D" in aggregation:
         nd = len(DIRECTIONS_3D)
-        ev = [runs(q, d) for d in DIRECTIONS_3D]
+        ev = [runs(q, d, with_slice=False) for d in DIRECTIONS_3D]
         lv = np.concatenate([e[0] for e in ev])
         ln = np.concatenate([e[1] for e in ev])
         k = np.concatenate([np.full(len(e[0]), i) for i, e in enumerate(ev)])
