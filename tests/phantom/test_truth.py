@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from scipy import ndimage
@@ -66,7 +68,7 @@ def test_pfirrmann_height_and_signal(sick):
         nuc = lab == L.NUCLEUS_OFFSET + L.disc_key(d)
         ratios.append(np.percentile(img[nuc], 90) / csf)
     assert ratios[0] > 0.85
-    assert all(a > b for a, b in zip(ratios, ratios[1:], strict=False)), ratios
+    assert all(a > b for a, b in itertools.pairwise(ratios)), ratios
     assert ratios[-1] < 0.3
 
 

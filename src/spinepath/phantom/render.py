@@ -152,10 +152,10 @@ def render_maps(anat: Anatomy, reg: TissueRegistry, xs: np.ndarray, ys: np.ndarr
     # --- canal contents
     canal = S.canal_mask(anat, x, y, z)
     paint(canal, L.EPIDURAL_FAT, "fat")
-    for disc in anat.discs:
-        paint(S.lf_mask(anat, disc, x, y, z), L.LIGAMENTUM_FLAVUM_OFFSET + L.disc_key(disc),
-              "ligament")
-    paint(S.sac_mask(anat, x, y, z), L.DURAL_SAC, "csf")
+    lf = S.lf_masks(anat, x, y, z)
+    for disc, lfm in lf.items():
+        paint(lfm, L.LIGAMENTUM_FLAVUM_OFFSET + L.disc_key(disc), "ligament")
+    paint(S.sac_mask(anat, x, y, z, lf=lf), L.DURAL_SAC, "csf")
 
     # --- herniated disc material
     for disc, hern in anat.herniations.items():

@@ -48,12 +48,40 @@ def _superellipse(x: Arr, t: Arr, half_w: float, half_d: float) -> Arr:
     return np.where(t < 0, ax**4 + at**4, ax**2 + at**2) <= 1.0
 
 
+def _within(mask2d: Arr, fn, x: Arr, y: Arr, z: Arr) -> Arr:
+    """Evaluate ``fn(x, y, z)`` only inside the (y, z) bounding box of ``mask2d`` (a mask that
+    does not depend on x) and AND it with the mask; 3-D inputs only. Saves most of the work
+    for small structures on big grids."""
+    shape = np.broadcast_shapes(np.shape(x), np.shape(y), np.shape(z))
+    out = np.zeros(shape, bool)
+    m = np.broadcast_to(mask2d, (1, *shape[1:]))
+    if not m.any():
+        return out
+    i1 = np.nonzero(m.any(axis=(0, 2)))[0]
+    i2 = np.nonzero(m.any(axis=(0, 1)))[0]
+    s1, s2 = slice(i1[0], i1[-1] + 1), slice(i2[0], i2[-1] + 1)
+
+    def sub(a: Arr) -> Arr:
+        a = np.asarray(a)
+        return a[:, s1 if a.shape[1] > 1 else slice(None), s2 if a.shape[2] > 1 else slice(None)]
+
+    out[:, s1, s2] = fn(x, sub(y), sub(z)) & m[:, s1, s2]
+    return out
+
+
 def segment_mask(seg: Segment, x: Arr, y: Arr, z: Arr, shrink: float = 0.0) -> Arr:
     """Body or disc between its endplates with a superellipse cross-section; ``shrink`` (mm)
     moves every face inward (used for the cancellous interior inside a cortical rim)."""
-    inside = (plane_dist(seg.lower, y, z) >= shrink) & (plane_dist(seg.upper, y, z) <= -shrink)
     t, _ = seg_coords(seg, y, z)
-    return inside & _superellipse(x, t, seg.width / 2 - shrink, seg.depth / 2 - shrink)
+    hd, hw = seg.depth / 2 - shrink, seg.width / 2 - shrink
+    inside = ((plane_dist(seg.lower, y, z) >= shrink) & (plane_dist(seg.upper, y, z) <= -shrink)
+              & (np.abs(t) <= hd))
+
+    def cross(xx: Arr, yy: Arr, zz: Arr) -> Arr:
+        tt, _ = seg_coords(seg, yy, zz)
+        return _superellipse(xx, tt, hw, hd)
+
+    return _within(inside, cross, x, y, z)
 
 
 def nucleus_mask(disc: Segment, x: Arr, y: Arr, z: Arr, scale: float = 1.0) -> Arr:
@@ -180,25 +208,43 @@ def disc_plane_dist(anat: Anatomy, disc: str, y: Arr, z: Arr) -> Arr:
     return (y - seg.centre[0]) * seg.u[0] + (z - seg.centre[1]) * seg.u[1]
 
 
-def lf_mask(anat: Anatomy, disc: str, x: Arr, y: Arr, z: Arr) -> Arr:
-    """Ligamentum flavum at a disc: a ring sector of radial thickness t inside the posterior
-    canal wall (radius CANAL_HALF_WIDTH_MM), both sides, in the interlaminar window."""
-    t = anat.lf_thickness[disc]
+def lf_masks(anat: Anatomy, x: Arr, y: Arr, z: Arr) -> dict[str, Arr]:
+    """Ligamentum flavum per disc: a ring sector of radial thickness t inside the posterior
+    canal wall (radius CANAL_HALF_WIDTH_MM), both sides, in the interlaminar window
+    (LF_WINDOW_MM along the disc axis)."""
     Y = canal_coords(anat, y, z)
-    rho = np.sqrt(x**2 + Y**2)
-    ang = np.degrees(np.arctan2(np.abs(x), -Y))  # 0 = posterior midline
-    g = disc_plane_dist(anat, disc, y, z)
     r = CANAL_HALF_WIDTH_MM
-    return ((rho <= r) & (rho >= r - t) & (ang >= LF_ANGLES_DEG[0]) & (ang <= LF_ANGLES_DEG[1])
-            & (g >= LF_WINDOW_MM[0]) & (g <= LF_WINDOW_MM[1]) & (Y < 0))
+    near = (Y < 0) & (-r < Y)
+    out = {}
+    for disc in anat.discs:
+        t = anat.lf_thickness[disc]
+        g = disc_plane_dist(anat, disc, y, z)
+        win = near & (g >= LF_WINDOW_MM[0]) & (g <= LF_WINDOW_MM[1])
+
+        def ring(xx: Arr, yy: Arr, zz: Arr, t: float = t) -> Arr:
+            YY = canal_coords(anat, yy, zz)
+            rho = np.sqrt(xx**2 + YY**2)
+            ang = np.degrees(np.arctan2(np.abs(xx), -YY))  # 0 = posterior midline
+            return ((rho <= r) & (rho >= r - t) & (ang >= LF_ANGLES_DEG[0])
+                    & (ang <= LF_ANGLES_DEG[1]))
+
+        out[disc] = _within(win, ring, x, y, z)
+    return out
+
+
+def lf_mask(anat: Anatomy, disc: str, x: Arr, y: Arr, z: Arr) -> Arr:
+    """Ligamentum flavum at one disc (see :func:`lf_masks`)."""
+    return lf_masks(anat, x, y, z)[disc]
 
 
 def sac_mask(anat: Anatomy, x: Arr, y: Arr, z: Arr,
-             override: dict[str, float] | None = None) -> Arr:
-    """The dural sac as drawn: its ellipse minus ligamentum flavum and herniated material."""
+             override: dict[str, float] | None = None,
+             lf: dict[str, Arr] | None = None) -> Arr:
+    """The dural sac as drawn: its ellipse minus ligamentum flavum and herniated material
+    (``lf``: precomputed :func:`lf_masks` on the same points)."""
     m = sac_ellipse(anat, x, y, z, override)
-    for disc in anat.discs:
-        m = m & ~lf_mask(anat, disc, x, y, z)
+    for lfm in (lf or lf_masks(anat, x, y, z)).values():
+        m = m & ~lfm
     for hern in anat.herniations.values():
         m = m & ~herniation_mask(anat, hern, x, y, z)
     return m
