@@ -142,3 +142,15 @@ def test_extract_features_api_and_codes() -> None:
     assert len(set(FEATURE_CODES.values())) == len(FEATURE_CODES) - 2  # IVH V/I pairs share
     with pytest.raises(InputError):
         extract_features(img, mask[:-1], "default_mr")
+
+
+@pytest.mark.parametrize("n_voxels", [1, 2, 8])
+def test_tiny_rois_give_every_tag_without_errors(n_voxels: int) -> None:
+    rng = np.random.default_rng(4)
+    img = Volume(rng.normal(100, 20, (10, 10, 10)), np.eye(4))
+    mask = np.zeros(img.shape, bool)
+    mask.flat[555 : 555 + n_voxels] = True
+    feats = extract_features(img, mask)  # defaults: FBN 32, 3D texture
+    assert len(feats) == 211
+    assert feats["morph_vol_approx"] == pytest.approx(n_voxels)
+    assert np.isfinite(feats["morph_volume"]) and np.isfinite(feats["stat_mean"])

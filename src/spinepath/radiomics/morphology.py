@@ -130,6 +130,10 @@ def _spatial_autocorrelation(roi: RoiData) -> tuple[float, float]:
     return moran, geary
 
 
+def _div(num: float, den: float) -> float:
+    return float(num) / float(den) if den > 0 else float("nan")
+
+
 def morphology_features(roi: RoiData) -> dict[str, float]:
     """All IBSI morphological features with a consensus definition (OMBB/MVEE excluded)."""
     sp = roi.spacing
@@ -184,8 +188,9 @@ def morphology_features(roi: RoiData) -> dict[str, float]:
     )
 
     a, b, c = (2.0 * np.sqrt(v) for v in (l_major, l_minor, l_least))
-    f["morph_vol_dens_aee"] = volume / (4.0 * np.pi * a * b * c / 3.0)
-    f["morph_area_dens_aee"] = area / _ellipsoid_area(a, b, c)
+    # degenerate ROIs (one voxel, a line, a plane) have a flat ellipsoid: NaN, not inf
+    f["morph_vol_dens_aee"] = _div(volume, 4.0 * np.pi * a * b * c / 3.0)
+    f["morph_area_dens_aee"] = _div(area, _ellipsoid_area(a, b, c))
 
     f["morph_vol_dens_conv_hull"] = volume / float(hull.volume)
     f["morph_area_dens_conv_hull"] = area / float(hull.area)

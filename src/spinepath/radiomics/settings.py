@@ -106,8 +106,9 @@ class RadiomicsSettings(_Strict):
     resegmentation: ResegmentationSettings = ResegmentationSettings()
     discretisation: DiscretisationSettings = DiscretisationSettings()
     ivh_discretisation: DiscretisationSettings = DiscretisationSettings(
-        method="none", bin_number=None
+        method="fixed_bin_number", bin_number=1000
     )
+    """IVH intensities; ``none`` uses the raw intensities in steps of 1 (integer data, CT)."""
     texture: TextureSettings = TextureSettings()
     families: tuple[str, ...] = (
         "morph",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from spinepath.errors import AnalysisError
 from spinepath.radiomics.preprocess import Discretised
 
 
@@ -38,7 +39,7 @@ def _moments(x: np.ndarray) -> dict[str, float]:
         "iqr": p75 - p25,
         "range": float(x.max() - x.min()),
         "mad": float(np.abs(dev).mean()),
-        "rmad": float(np.abs(inner - inner.mean()).mean()),
+        "rmad": float(np.abs(inner - inner.mean()).mean()) if inner.size else float("nan"),
         "medad": float(np.abs(x - p50).mean()),
         "cov": np.sqrt(var) / mu if mu != 0 else float("nan"),
         "qcod": (p75 - p25) / (p75 + p25) if (p75 + p25) != 0 else float("nan"),
@@ -89,6 +90,11 @@ def intensity_volume_histogram(
     x = np.sort(np.asarray(values, dtype=np.float64))
     n = x.size
     n_steps = round((i_max - i_min) / step) + 1
+    if n_steps > 10_000_000:
+        raise AnalysisError(
+            f"intensity-volume histogram over {n_steps} intensity steps; set "
+            "ivh_discretisation to fixed_bin_number (e.g. 1000) for non-integer intensities"
+        )
     grid = i_min + step * np.arange(n_steps)
     # volume fraction with intensity >= i, for every possible intensity i
     vol = 1.0 - np.searchsorted(x, grid - 1e-6 * step, side="left") / n
