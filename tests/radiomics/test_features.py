@@ -154,3 +154,23 @@ def test_tiny_rois_give_every_tag_without_errors(n_voxels: int) -> None:
     assert len(feats) == 211
     assert feats["morph_vol_approx"] == pytest.approx(n_voxels)
     assert np.isfinite(feats["morph_volume"]) and np.isfinite(feats["stat_mean"])
+
+
+def test_large_roi_memory_is_bounded() -> None:
+    """A ~240k-voxel muscle-sized ROI: all families within a few hundred MB of allocations."""
+    import tracemalloc
+
+    rng = np.random.default_rng(5)
+    g = np.mgrid[0:120, 0:120, 0:48].astype(np.float32)
+    arr = rng.normal(0, 30, g.shape[1:]) + np.sin(g[0] / 7) * 200
+    img = Volume(arr.astype(np.float32), np.diag([0.8, 0.8, 3.0, 1.0]))
+    mask = ((g[0] - 60) / 55) ** 2 + ((g[1] - 60) / 50) ** 2 + ((g[2] - 24) / 21) ** 2 <= 1
+    assert mask.sum() > 200_000
+    tracemalloc.start()
+    try:
+        feats = extract_features(img, mask)
+        peak_mb = tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+    assert len(feats) == 211
+    assert peak_mb < 400, f"peak allocations {peak_mb:.0f} MB"
