@@ -41,6 +41,16 @@ REPORT_CODE = {
     "text": "MRI lumbar spine structured report",
 }
 SPINEPATH_CODES = "urn:spinepath:codes"
+_RESULT_STATUS = frozenset({"registered", "preliminary", "final", "amended", "corrected",
+                            "cancelled", "entered-in-error", "unknown"})
+REQUIRED_STATUS: dict[str, frozenset[str]] = {
+    "Observation": _RESULT_STATUS,
+    "DiagnosticReport": _RESULT_STATUS | {"partial", "appended"},
+    "ImagingStudy": frozenset({"registered", "available", "cancelled", "entered-in-error",
+                               "unknown"}),
+}
+"""FHIR R4 required bindings of ``status`` (ObservationStatus, DiagnosticReportStatus,
+ImagingStudyStatus): fhir.resources checks types and cardinality, not value sets."""
 
 
 def _urn() -> str:
@@ -253,6 +263,14 @@ def validate_bundle(data: dict[str, Any]) -> None:
     """
     from fhir.resources.R4B import get_fhir_model_class
 
+    for e in data.get("entry", []):  # required value-set bindings the models do not check
+        res = e.get("resource", {})
+        allowed = REQUIRED_STATUS.get(res.get("resourceType", ""))
+        if allowed and res.get("status") not in allowed:
+            raise AnalysisError(
+                f"the FHIR bundle does not validate against FHIR R4: {res['resourceType']}.status "
+                f"{res.get('status')!r} is not one of {sorted(allowed)}"
+            )
     try:
         get_fhir_model_class("Bundle").parse_obj(data)
         for e in data.get("entry", []):

@@ -48,12 +48,15 @@ def validate_report_data(data: Any) -> None:
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(report_json_schema())
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    errors = list(validator.iter_errors(data))
     if errors:
-        e = errors[0]
+        e = jsonschema.exceptions.best_match(errors)
+        while e.context:  # descend anyOf/oneOf to the most specific cause
+            e = jsonschema.exceptions.best_match(e.context)
         where = "/".join(str(p) for p in e.absolute_path) or "(top level)"
+        message = e.message if len(e.message) <= 200 else e.message[:200] + "..."
         raise InputError(
-            f"report.json does not match schema {SCHEMA_VERSION} at {where}: {e.message} "
+            f"report.json does not match schema {SCHEMA_VERSION} at {where}: {message} "
             f"({len(errors)} problem(s) in all)"
         )
 
