@@ -34,9 +34,12 @@ def run_demo(out: Path, *, seed: int = 7) -> dict[str, Path]:
     """
     out.mkdir(parents=True, exist_ok=True)
     outputs = {"real sagittal T2 (SCT, MIT)": _run_one(SCT_T2_LUMBAR, out / "sct_t2_lumbar")}
-    from spinepath.phantom import write_phantom_study
+    from spinepath.phantom import generate_study
+    from spinepath.phantom.write import write_study
 
     phantom_dir = out / "phantom_input"
-    write_phantom_study(phantom_dir, seed=seed)
+    pathologies = ["pfirrmann:L4-L5=4", "modic:L5-S1=1",
+                   "herniation:L4-L5=extrusion,left_subarticular,7"]
+    write_study(generate_study(seed, pathologies), phantom_dir, nifti=False)
     outputs["phantom study"] = _run_one(phantom_dir / "dicom", out / "phantom")
     return outputs

@@ -129,7 +129,8 @@ def kind_from_physics(tags: SequenceTags) -> tuple[SeriesKind | None, list[str]]
             return SeriesKind.OTHER, [f"inversion recovery with TI {ti:g} ms (FLAIR)"]
     if tr is None or te is None:
         return None, ["TR/TE missing"]
-    fat_sat = bool(opts & {"FS", "SFS", "FSA", "FSS", "SP"}) or "FAT_SAT" in opts
+    # DICOM defined term FS = fat saturation (SP is spatial presaturation, not fat saturation)
+    fat_sat = bool(opts & {"FS", "SFS", "FAT_SAT"})
     if tr < 1000 and te < 30:
         reasons.append(f"TR {tr:g} ms < 1000 and TE {te:g} ms < 30: T1-weighted")
         return SeriesKind.T1, reasons

@@ -1,0 +1,1 @@
+"""Training of the learned disc graders (needs the ``train`` extra: torch)."""
