@@ -128,31 +128,42 @@ def _write_slice(path: Path, pixels: np.ndarray, attrs: dict, *, ipp, iop, spaci
     pydicom.dcmwrite(path, ds, enforce_file_format=True)
 
 
-def write_study(folder: Path, *, with_t2: bool = True, with_axial: bool = True) -> Path:
-    """Write the study's DICOM files under ``folder``; return the folder."""
+def write_study(
+    folder: Path,
+    *,
+    with_t2: bool = True,
+    with_axial: bool = True,
+    pixel_mm: float = 1.0,
+    n_sagittal: int = 11,
+) -> Path:
+    """Write the study's DICOM files under ``folder``; return the folder.
+
+    ``pixel_mm`` sets the in-plane pixel size of the sagittal series (field of view fixed at
+    100 x 72 mm), ``n_sagittal`` the number of sagittal slices (3.5 mm apart, centred).
+    """
     rng = np.random.default_rng(7)
     folder.mkdir(parents=True, exist_ok=True)
     study_uid, for_uid = generate_uid(), generate_uid()
     series = [("T1", 2, "SAG T1 TSE", 550.0, 10.0)]
     if with_t2:
         series.insert(0, ("T2", 1, "SAG T2 TSE", 3500.0, 100.0))
-    rows, cols = 100, 72
-    r = np.arange(rows, dtype=float)[:, None]
-    c = np.arange(cols, dtype=float)[None, :]
+    rows, cols = round(100 / pixel_mm), round(72 / pixel_mm)
+    r = np.arange(rows, dtype=float)[:, None] * pixel_mm
+    c = np.arange(cols, dtype=float)[None, :] * pixel_mm
     for weighting, number, desc, tr, te in series:
         attrs = _base(study_uid, generate_uid(), for_uid, number=number, desc=desc)
         sub = folder / f"s{number}"
         sub.mkdir(exist_ok=True)
-        for k in range(11):
-            x_ras = -17.5 + 3.5 * k
+        for k in range(n_sagittal):
+            x_ras = 3.5 * (k - (n_sagittal - 1) / 2)
             # rows run inferior (LPS col cosine 0,0,-1), columns posterior (LPS row cosine 0,1,0)
             ras = np.stack(
                 np.broadcast_arrays(np.full_like(r + c, x_ras), 40.0 - c, 60.0 - r), axis=-1
             )
             pix = intensity(ras, weighting, rng)
             _write_slice(sub / f"{k:03d}.dcm", pix, attrs, ipp=(-x_ras, -40.0, 60.0),
-                         iop=(0, 1, 0, 0, 0, -1), spacing=(1.0, 1.0), thickness=3.0, tr=tr,
-                         te=te, instance=k + 1)
+                         iop=(0, 1, 0, 0, 0, -1), spacing=(pixel_mm, pixel_mm), thickness=3.0,
+                         tr=tr, te=te, instance=k + 1)
     if with_axial:
         attrs = _base(study_uid, generate_uid(), for_uid, number=3, desc="AX T2 TSE")
         sub = folder / "s3"

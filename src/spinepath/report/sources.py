@@ -49,7 +49,8 @@ def read_source_frames(series: Series) -> SourceFrames:
         InputError: when the series has no DICOM files (NIfTI/PNG input), is multi-frame, or lacks
             the geometry attributes a Segmentation needs.
     """
-    if not series.files:
+    non_dicom = (".nii", ".nii.gz", ".png", ".mha", ".mhd", ".nrrd")
+    if not series.files or all(str(p).lower().endswith(non_dicom) for p in series.files):
         raise InputError(
             f"series {series.description!r} has no DICOM files (input was not DICOM); DICOM SEG "
             "and SR need the source DICOM images to reference."
