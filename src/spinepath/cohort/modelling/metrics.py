@@ -119,10 +119,7 @@ def delong_test(y: np.ndarray, p_a: np.ndarray, p_b: np.ndarray) -> DeLongResult
     diff = float(aucs[0] - aucs[1])
     var = float(cov[0, 0] + cov[1, 1] - 2.0 * cov[0, 1])
     se = float(np.sqrt(max(var, 0.0)))
-    if se == 0.0:
-        z = 0.0 if diff == 0 else float(np.sign(diff) * np.inf)
-    else:
-        z = diff / se
+    z = diff / se if se > 0.0 else (0.0 if diff == 0 else float(np.sign(diff) * np.inf))
     p = float(2.0 * stats.norm.sf(abs(z)))
     q = stats.norm.ppf(0.975)
     return DeLongResult(float(aucs[0]), float(aucs[1]), diff, se, z, p, diff - q * se,

@@ -168,7 +168,7 @@ def outcome_summary(df: pd.DataFrame, spec: TableSpec) -> dict[str, object]:
         .to_dict(orient="records")
     )
     return {
-        "rows": int(len(df)),
+        "rows": len(df),
         "patients": int(df[spec.group].nunique()),
         "events": int(np.sum(y)),
         "prevalence": float(np.mean(y)),
