@@ -1,18 +1,22 @@
 """``analyze_study``: one study end to end. The CLI, the server, the DICOM node and the Dask batch
 all call this function; no other module re-implements a stage.
 
-Stages (each a library call): choose series -> segment + label levels -> measure -> grade ->
-findings -> (clinical reasoning) -> Report. Stages that cannot run on a study (no sagittal T2, no
-segmentation backend) are listed in ``Report.not_assessed`` with the reason, never silently skipped.
+Stages (each a library call): choose series -> segment + label levels (per sagittal series) ->
+crops + measurements -> learned and rule grades -> findings -> (clinical reasoning) -> Report.
+Stages that cannot run on a study (no sagittal T2, no spine found, no axial images) are listed in
+``Report.not_assessed`` with the reason, never silently skipped.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spinepath.model.report import Provenance, Report
+from spinepath.errors import AnalysisError, InputError
+from spinepath.model.findings import Finding, Measurement
+from spinepath.model.report import Provenance, Report, SeriesInfo, StudyInfo
 from spinepath.model.study import Plane, Series, SeriesKind, Study
 
 
@@ -21,19 +25,19 @@ class AnalysisOptions:
     """Options of one analysis run (recorded in the report's provenance).
 
     Attributes:
-        segmentation: an external level label map (NIfTI) to use instead of the built-in model.
-        backend: segmentation backend name (``"builtin"``).
+        segmentation: an external label map (NIfTI) for the sagittal T2 instead of the model.
+        convention: label convention of ``segmentation`` (guessed when None).
     """
 
     segmentation: Path | None = None
-    backend: str = "builtin"
+    convention: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_parameters(self) -> dict[str, Any]:
         """JSON-ready parameters for provenance."""
         return {
             "segmentation": str(self.segmentation) if self.segmentation else None,
-            "backend": self.backend,
+            "convention": self.convention,
             **self.extra,
         }
 
@@ -47,13 +51,15 @@ class SeriesChoice:
     sagittal_stir: Series | None = None
     axial_t2: Series | None = None
 
-    def used(self) -> list[Series]:
-        """The chosen series, in role order."""
-        return [
-            s
-            for s in (self.sagittal_t2, self.sagittal_t1, self.sagittal_stir, self.axial_t2)
-            if s is not None
-        ]
+    def roles(self) -> dict[str, Series]:
+        """Role name -> series, for the chosen ones."""
+        pairs = {
+            "sagittal T2": self.sagittal_t2,
+            "sagittal T1": self.sagittal_t1,
+            "sagittal STIR": self.sagittal_stir,
+            "axial T2": self.axial_t2,
+        }
+        return {k: v for k, v in pairs.items() if v is not None}
 
 
 def choose_series(study: Study) -> SeriesChoice:
@@ -68,40 +74,213 @@ def choose_series(study: Study) -> SeriesChoice:
     )
 
 
+def study_info(study: Study, choice: SeriesChoice) -> StudyInfo:
+    """The study and its series as the report lists them, with the role of each."""
+    role_of = {s.uid: role for role, s in choice.roles().items()}
+    return StudyInfo(
+        study_uid=study.study_uid,
+        patient_id=study.patient_id,
+        patient_age_years=study.patient_age_years,
+        patient_sex=study.patient_sex,
+        study_date=study.study_date,
+        source=str(study.source) if study.source else None,
+        series=[
+            SeriesInfo(
+                uid=s.uid,
+                description=s.description,
+                modality=s.modality,
+                plane=s.plane.value,
+                kind=s.kind.value,
+                number=s.number,
+                n_instances=s.n_instances,
+                role=role_of.get(s.uid, "unused"),
+            )
+            for s in study.series
+        ],
+    )
+
+
+def _renamed(ms: list[Measurement], suffix: str) -> list[Measurement]:
+    return [m.model_copy(update={"name": f"{m.name}_{suffix}"}) for m in ms]
+
+
+@dataclass
+class ImagingResult:
+    """What the imaging stages produced for one study (kept for the report writers)."""
+
+    findings: list[Finding] = field(default_factory=list)
+    segmentations: dict[str, Any] = field(default_factory=dict)  # role -> SeriesGradingInputs
+    not_assessed: dict[str, str] = field(default_factory=dict)
+    models: dict[str, Path] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def imaging_findings(choice: SeriesChoice, options: AnalysisOptions) -> ImagingResult:
+    """Segment, measure and grade the sagittal series; findings per level."""
+    from spinepath.grade.findings import disc_level_findings, vertebra_findings
+    from spinepath.grade.learned import DiscGraderModel
+    from spinepath.grade.series_inputs import series_inputs
+    from spinepath.segment.onnx_model import OnnxSegmenter
+
+    result = ImagingResult()
+    segmenter = OnnxSegmenter()
+    result.models["segmenter"] = Path(segmenter.model_path)
+    t0 = time.perf_counter()
+    for role, series in (("sagittal T2", choice.sagittal_t2), ("sagittal T1", choice.sagittal_t1)):
+        if series is None:
+            continue
+        try:
+            if role == "sagittal T2" and options.segmentation is not None:
+                from spinepath.segment.run import imported_segmentation
+
+                seg = imported_segmentation(series, options.segmentation, options.convention)
+                result.segmentations[role] = series_inputs(series, segmentation=seg)
+            else:
+                result.segmentations[role] = series_inputs(series, segmenter=segmenter)
+        except (AnalysisError, InputError) as exc:
+            result.not_assessed[f"{role} segmentation"] = str(exc)
+    result.seconds["segmentation"] = time.perf_counter() - t0
+    t2 = result.segmentations.get("sagittal T2")
+    t1 = result.segmentations.get("sagittal T1")
+    main = t2 or t1
+    if main is None:
+        result.not_assessed["per-level findings"] = (
+            "no sagittal series could be segmented, so no level was identified"
+        )
+        return result
+    t0 = time.perf_counter()
+    probs: dict[str, dict[str, list[float]]] = {}
+    if t2 is not None:
+        grader = DiscGraderModel()
+        result.models["disc grader"] = grader.path
+        probs = grader.predict(t2.inputs.crops, t1.inputs.crops if t1 else {})
+    else:
+        result.not_assessed["learned disc grades"] = (
+            "the disc grader needs a sagittal T2; only geometry and rule grades from the T1"
+        )
+    ms = list(main.inputs.measurements)
+    if t1 is not None and t2 is not None:
+        ms += _renamed([m for m in t1.inputs.measurements if m.name.startswith("endplate_")], "t1")
+    labelling = main.segmentation.labelling
+    for level in labelling.disc_names:
+        result.findings.extend(
+            disc_level_findings(
+                level, probs.get(level), ms, has_t1=t1 is not None and level in t1.inputs.crops
+            )
+        )
+    names = [v.name for v in labelling.vertebrae]
+    posterior = {m.level: m.value for m in ms if m.name == "vertebral_height_posterior_mm"}
+    for i, name in enumerate(names):
+        if name == "S1":
+            continue
+        neighbours = [
+            posterior[n]
+            for n in names[max(i - 1, 0) : i + 2]
+            if n != name and n in posterior and n != "S1"
+        ]
+        ref = sum(neighbours) / len(neighbours) if neighbours else None
+        result.findings.extend(vertebra_findings(name, ms, ref))
+    if labelling.uncertain:
+        result.not_assessed["level numbering certainty"] = (
+            "levels may be misnumbered: " + "; ".join(labelling.reasons)
+        )
+    result.seconds["grading"] = time.perf_counter() - t0
+    return result
+
+
+AXIAL_ITEMS = (
+    "dural sac area",
+    "foraminal stenosis (Lee)",
+    "lateral recess",
+    "facet joints (Weishaupt)",
+    "ligamentum flavum thickness",
+    "herniation zone (axial)",
+    "paraspinal muscle fat (Goutallier)",
+)
+
+
 def analyze_study(
     study: Study, clinical: Any | None = None, options: AnalysisOptions | None = None
 ) -> Report:
-    """Run every available stage on one study and return its Report."""
+    """Run every available stage on one study and return its Report.
+
+    Args:
+        study: the ingested study.
+        clinical: a :class:`spinepath.model.clinical.ClinicalIntake` (or None: no reasoning).
+        options: analysis options.
+    """
+    report, _ = analyze_study_full(study, clinical, options)
+    return report
+
+
+def analyze_study_full(
+    study: Study, clinical: Any | None = None, options: AnalysisOptions | None = None
+) -> tuple[Report, ImagingResult]:
+    """:func:`analyze_study` plus the intermediate imaging result (segmentations for writers)."""
     options = options or AnalysisOptions()
     provenance = Provenance(parameters=options.as_parameters())
     for series in study.series:
-        for path in series.files[:1]:
+        for path in series.files:
             if path.is_file():
                 provenance.add_input(path)
     choice = choose_series(study)
     report = Report(
         study_uid=study.study_uid,
         patient_id=study.patient_id,
-        series_used=[s.uid for s in choice.used()],
+        study=study_info(study, choice),
+        series_used=[s.uid for s in choice.roles().values()],
         warnings=list(study.warnings),
         provenance=provenance,
     )
+    imaging = ImagingResult()
     if choice.sagittal_t2 is None and choice.sagittal_t1 is None:
         kinds = ", ".join(f"{s.plane.value} {s.kind.value}" for s in study.series) or "none"
-        report.not_assessed["imaging findings"] = (
-            "no sagittal T2 or T1 series was found (series present: " + kinds + "); the "
-            "per-level findings need a sagittal T2 or T1."
+        report.not_assessed["per-level findings"] = (
+            f"no sagittal T2 or T1 series was found (series present: {kinds}); the per-level "
+            "findings need a sagittal T2 (best) or T1."
         )
     else:
-        report.not_assessed["imaging findings"] = (
-            "the segmentation and grading stages are not available in this version."
+        imaging = imaging_findings(choice, options)
+        report.findings = imaging.findings
+        report.not_assessed.update(imaging.not_assessed)
+        for name, path in imaging.models.items():
+            provenance.add_model(path, name)
+        if (
+            "sagittal T2 segmentation" in imaging.not_assessed
+            and "no lumbar spine" in imaging.not_assessed["sagittal T2 segmentation"]
+        ):
+            report.warnings.append(
+                "this study does not look like a lumbar spine MRI: "
+                + imaging.not_assessed["sagittal T2 segmentation"]
+            )
+    if choice.sagittal_stir is None:
+        report.not_assessed["marrow oedema (STIR)"] = "no sagittal STIR or fat-saturated T2"
+    for item in AXIAL_ITEMS:
+        report.not_assessed[item] = (
+            "needs axial images and an axial segmentation, which this version does not provide"
+            if choice.axial_t2 is not None
+            else "no axial T2 series in the study"
         )
+    if clinical is not None:
+        report.impression = reasoning_impression(clinical, report.findings)
+    provenance.parameters["seconds"] = {k: round(v, 2) for k, v in imaging.seconds.items()}
     provenance.finish()
-    return report
+    return report, imaging
 
 
-def analyze_path(path: Path, *, options: AnalysisOptions | None = None) -> Report:
+def reasoning_impression(clinical: Any, findings: list[Finding]) -> Any:
+    """Run the clinical reasoning on the pipeline's findings and shape it for the report."""
+    from spinepath.model.report import Impression
+    from spinepath.reasoning import findings_from_pipeline, reason
+
+    imaging = findings_from_pipeline(findings)
+    return Impression.from_reasoning(reason(clinical, imaging))
+
+
+def analyze_path(
+    path: Path, *, clinical: Any | None = None, options: AnalysisOptions | None = None
+) -> Report:
     """Read a study from ``path`` and analyse it (the batch and the CLI call this)."""
     from spinepath.io import load_study
 
-    return analyze_study(load_study(path), options=options)
+    return analyze_study(load_study(path), clinical, options)

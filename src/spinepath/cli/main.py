@@ -20,6 +20,7 @@ app = typer.Typer(
 # Modules under spinepath.cli that define ``register(app: typer.Typer) -> None``.
 _COMMAND_MODULES: tuple[str, ...] = (
     "info",
+    "analyze",
     "demo",
     "phantom",
     "meta",

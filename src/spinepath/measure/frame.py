@@ -115,11 +115,7 @@ class SagittalSlice:
         """Disc levels present in the label map, cranial to caudal."""
         present = set(np.unique(self.labels).tolist())
         names = list(VERTEBRA_IDS)
-        return [
-            f"{a}-{b}"
-            for a, b in pairwise(names)
-            if disc_id(f"{a}-{b}") in present
-        ]
+        return [f"{a}-{b}" for a, b in pairwise(names) if disc_id(f"{a}-{b}") in present]
 
     def disc_frame(self, level: str) -> LocalFrame | None:
         """Frame at a disc: ``u`` from the centroid of the body above to the body below.

@@ -127,7 +127,9 @@ def measure_disc(sl: SagittalSlice, level: str) -> list[Measurement]:
         vmask = sl.vertebra_mask(name)
         vframe = sl.vertebra_frame(name)
         if vframe is not None and np.count_nonzero(vmask) >= 4:
-            body_mid.append(_heights(sl, vmask, vframe)[0]["middle"])
+            middle = _heights(sl, vmask, vframe)[0]["middle"]
+            if middle > 0:
+                body_mid.append(middle)
     if body_mid:
         dhi = float(np.mean(list(heights.values())) / np.mean(body_mid))
         out.append(

@@ -37,9 +37,9 @@ def series_picture(series: Series) -> np.ndarray:
         return vol.sagittal_display()
     if series.plane == Plane.AXIAL:
         sl = a[:, :, a.shape[2] // 2]  # (R, A)
-        return np.ascontiguousarray(np.flip(sl.T, axis=0))  # rows A->P, cols R->L
+        return np.ascontiguousarray(np.flip(sl.T, axis=(0, 1)))  # rows A->P, cols R->L
     sl = a[:, a.shape[1] // 2, :]  # (R, S)
-    return np.ascontiguousarray(np.flip(sl.T, axis=0))  # rows S->I, cols R->L
+    return np.ascontiguousarray(np.flip(sl.T, axis=(0, 1)))  # rows S->I, cols R->L
 
 
 def _safe_name(text: str) -> str:

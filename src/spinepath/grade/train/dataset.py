@@ -77,7 +77,9 @@ def _features(ms: list, level: str, prefix: str) -> dict[str, float]:
     return out
 
 
-def build(root: Path, *, segmenter: OnnxSegmenter | None = None, log=print) -> DiscDataset:
+def build(
+    root: Path, *, segmenter: OnnxSegmenter | None = None, limit: int | None = None, log=print
+) -> DiscDataset:
     """Build the data set for every patient of a spider-dev-layout folder."""
     seg = segmenter or OnnxSegmenter()
     grades = pd.read_csv(root / "radiological_gradings.csv")
@@ -85,6 +87,8 @@ def build(root: Path, *, segmenter: OnnxSegmenter | None = None, log=print) -> D
     ds = DiscDataset()
     t0 = time.perf_counter()
     for n, (patient, rows) in enumerate(grades.groupby("Patient", sort=True)):
+        if limit is not None and n >= limit:
+            break
         per_seq = {}
         for seq in ("t2", "t1"):
             name = f"{patient}_{seq}"

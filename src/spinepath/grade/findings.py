@@ -1,0 +1,196 @@
+"""Findings per level from learned probabilities, measurements and rule grades.
+
+Terms follow Fardon et al. 2014 (lumbar disc nomenclature 2.0) and the grading systems' own
+names. Every graded item is reported, normal ones too (grade 0 / Pfirrmann 1-2), so the report
+table shows what was assessed; the reasoning layer reads grades > 0 as present.
+"""
+
+from __future__ import annotations
+
+from spinepath.grade.heads import MULTICLASS_HEADS
+from spinepath.grade.ordinal import LOW_CONFIDENCE_BELOW
+from spinepath.grade.rules import grade_from_rule, vertebral_height_loss_pct
+from spinepath.model.findings import Finding, Grade, Measurement
+from spinepath.model.levels import vertebrae_of_disc
+
+LEARNED = "learned disc grader (CNN on T2/T1 disc crops, trained on SPIDER radiologists' grades)"
+BINARY_KINDS = {
+    "herniation": ("disc", "herniation", "Disc herniation (protrusion or extrusion, Fardon 2014)"),
+    "bulging": ("disc", "bulging", "Disc bulging (Fardon 2014)"),
+    "narrowing": ("disc", "disc narrowing", "Disc height narrowing"),
+}
+
+
+def multiclass_grade(system: str, head: str, probs: list[float], based_on: list[str]) -> Grade:
+    """A Grade over a multiclass head's classes."""
+    classes = MULTICLASS_HEADS[head]
+    total = sum(probs)
+    p = {str(c): float(v / total) for c, v in zip(classes, probs, strict=True)}
+    best = max(p, key=lambda k: p[k])
+    return Grade(
+        system=system,
+        value=int(best),
+        probabilities=p,
+        based_on=based_on,
+        method=LEARNED,
+        low_confidence=p[best] < LOW_CONFIDENCE_BELOW,
+    )
+
+
+def binary_grade(system: str, probability: float, based_on: list[str]) -> Grade:
+    """A present (1) / absent (0) Grade from a probability."""
+    p1 = min(max(float(probability), 0.0), 1.0)
+    value = int(p1 >= 0.5)
+    return Grade(
+        system=system,
+        value=value,
+        probabilities={"0": 1 - p1, "1": p1},
+        based_on=based_on,
+        method=LEARNED,
+        low_confidence=max(p1, 1 - p1) < LOW_CONFIDENCE_BELOW,
+    )
+
+
+def _of(ms: list[Measurement], level: str, *prefixes: str) -> list[Measurement]:
+    return [m for m in ms if m.level == level and m.name.startswith(prefixes)]
+
+
+def disc_level_findings(
+    level: str,
+    probs: dict[str, list[float]] | None,
+    ms: list[Measurement],
+    *,
+    has_t1: bool,
+) -> list[Finding]:
+    """Findings of one disc level (disc, endplates, alignment, canal)."""
+    out: list[Finding] = []
+    inputs = ["T2 disc crop", *(["T1 disc crop"] if has_t1 else [])]
+    disc_ms = _of(ms, level, "disc_")
+    upper, lower = vertebrae_of_disc(level)
+    endplate_ms = [m for m in ms if m.level in (upper, lower) and m.name.startswith("endplate_")]
+    if probs is not None:
+        out.append(
+            Finding(
+                level=level,
+                structure="disc",
+                kind="pfirrmann",
+                grade=multiclass_grade("Pfirrmann", "pfirrmann", probs["pfirrmann"], inputs),
+                measurements=disc_ms,
+                description="Disc degeneration (Pfirrmann)",
+            )
+        )
+        modic = multiclass_grade("Modic", "modic", probs["modic"], inputs)
+        if not has_t1:
+            modic = modic.model_copy(update={"low_confidence": True})
+        out.append(
+            Finding(
+                level=level,
+                structure="endplate",
+                kind="modic",
+                grade=modic,
+                measurements=endplate_ms,
+                description="Modic endplate change"
+                + ("" if has_t1 else " (no T1: type uncertain)"),
+            )
+        )
+        p_def = max(probs["up_endplate"][0], probs["low_endplate"][0])
+        out.append(
+            Finding(
+                level=level,
+                structure="endplate",
+                kind="endplate defect",
+                grade=binary_grade("endplate defect", p_def, inputs),
+                description="Endplate defect / Schmorl node (either endplate)",
+            )
+        )
+        for head, (structure, kind, text) in BINARY_KINDS.items():
+            grade = binary_grade(kind, probs[head][0], inputs)
+            keep = (
+                [m for m in disc_ms if "displacement" in m.name]
+                if head == "herniation"
+                else ([m for m in disc_ms if "height" in m.name] if head == "narrowing" else [])
+            )
+            out.append(
+                Finding(
+                    level=level,
+                    structure=structure,
+                    kind=kind,  # type: ignore[arg-type]
+                    grade=grade,
+                    measurements=keep,
+                    description=text,
+                )
+            )
+        listhesis = binary_grade("spondylolisthesis", probs["spondylolisthesis"][0], inputs)
+        lms = _of(ms, level, "listhesis_")
+        out.append(
+            Finding(
+                level=level,
+                structure="alignment",
+                kind="spondylolisthesis",
+                grade=listhesis,
+                measurements=lms,
+                description="Spondylolisthesis",
+            )
+        )
+        pct = next((m.value for m in lms if m.name == "listhesis_pct"), None)
+        if listhesis.value == 1 and pct is not None:
+            meyerding = grade_from_rule("meyerding", abs(pct), measurement_name="listhesis_pct")
+            kind = "anterolisthesis (Meyerding)" if pct >= 0 else "retrolisthesis (Meyerding)"
+            out.append(
+                Finding(
+                    level=level,
+                    structure="alignment",
+                    kind=kind,
+                    grade=meyerding,
+                    measurements=lms,
+                    description=kind,
+                )
+            )
+    canal = _of(ms, level, "canal_ap_diameter_mm")
+    if canal:
+        grade = grade_from_rule(
+            "central_stenosis_ap", canal[0].value, measurement_name="canal_ap_diameter_mm"
+        )
+        out.append(
+            Finding(
+                level=level,
+                structure="canal",
+                kind="central canal stenosis",
+                grade=grade.model_copy(update={"low_confidence": True}),
+                measurements=canal,
+                description="Central canal AP diameter on the mid-sagittal slice "
+                "(sagittal only: no dural sac area without axial images)",
+            )
+        )
+    return out
+
+
+def vertebra_findings(
+    name: str, ms: list[Measurement], neighbour_posterior_mm: float | None
+) -> list[Finding]:
+    """Genant fracture grade of a vertebral body from its measured heights."""
+    values = {m.name: m.value for m in ms if m.level == name}
+    loss = vertebral_height_loss_pct(values, neighbour_posterior_mm)
+    if loss is None:
+        return []
+    grade = grade_from_rule("genant", loss, measurement_name="vertebral_height_loss_pct")
+    heights = [m for m in ms if m.level == name and m.name.startswith("vertebral_")]
+    heights.append(
+        Measurement(
+            name="vertebral_height_loss_pct",
+            value=loss,
+            unit="%",
+            level=name,
+            method="Genant 1993: max reduction of height",
+        )
+    )
+    return [
+        Finding(
+            level=name,
+            structure="vertebral_body",
+            kind="fracture (Genant)",
+            grade=grade,
+            measurements=heights,
+            description="Vertebral body height loss (Genant semiquantitative grade)",
+        )
+    ]
