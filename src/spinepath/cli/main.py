@@ -29,6 +29,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "radiomics",
     "segment",
     "evaluate",
+    "evaluate_grading",
     "train",
     "reason",
     "report",
