@@ -162,9 +162,13 @@ def render_html(ev: Evaluation, *, title: str = "spinepath model validation repo
     perf = ev.performance.copy()
     parts.append("<h2>Performance</h2>")
     parts.append(_table(perf, ["model", "scheme", "n_rows", "n_patients", "n_events", "auc",
-                               "auc_ci_low", "auc_ci_high", "calibration_slope",
+                               "auc_ci_low", "auc_ci_high", "auc_mean_of_sites",
+                               "calibration_slope",
                                "calibration_intercept", "observed_expected", "brier"]))
-    parts.append("<h2>Per site</h2>")
+    parts.append("<p class='note'>AUC and calibration of leave-site-out rows pool the "
+                 "predictions of different models (one per held-out site); where sites differ "
+                 "in prevalence the pooled AUC can mislead: read the per-site AUCs (and their "
+                 "mean, auc_mean_of_sites).</p><h2>Per site</h2>")
     parts.append(_table(ev.per_site))
     parts.append("<h2>Model comparisons (same rows)</h2><p class='note'>DeLong assumes "
                  "independent rows; several rows per patient make it optimistic, so the paired "
