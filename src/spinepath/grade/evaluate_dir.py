@@ -22,7 +22,10 @@ from spinepath.segment.onnx_model import OnnxSegmenter
 
 
 def evaluate_grading(
-    root: Path, *, segmenter: OnnxSegmenter | None = None, grader: DiscGraderModel | None = None,
+    root: Path,
+    *,
+    segmenter: OnnxSegmenter | None = None,
+    grader: DiscGraderModel | None = None,
     log=None,  # type: ignore[no-untyped-def]
 ) -> dict[str, Any]:
     """Agreement figures of the shipped pipeline on a spider-dev-layout folder."""
@@ -39,7 +42,7 @@ def evaluate_grading(
     has_t1 = np.array(data.has_t1)
     idx = np.nonzero(found)[0]
     for start in range(0, len(idx), 64):
-        part = idx[start:start + 64]
+        part = idx[start : start + 64]
         t2 = {str(i): crops[i, 0] for i in part}
         t1 = {str(i): crops[i, 1] for i in part if has_t1[i]}
         out = grader.predict(t2, t1)

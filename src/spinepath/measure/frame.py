@@ -118,9 +118,11 @@ class SagittalSlice:
         return [f"{a}-{b}" for a, b in pairwise(names) if disc_id(f"{a}-{b}") in present]
 
     def disc_frame(self, level: str) -> LocalFrame | None:
-        """Frame at a disc: ``u`` from the centroid of the body above to the body below.
+        """Frame at a disc aligned with its two endplates.
 
-        Falls back to the disc's principal axes (``u`` = minor axis) when a neighbour is missing.
+        Starts from the axis between the centroids of the bodies above and below (or the disc's
+        minor principal axis when a neighbour is missing) and refines it so that ``v`` follows
+        the mean direction of the disc's upper and lower boundaries (the endplates).
         """
         upper, lower = level.split("-")
         c_disc = self.centroid(self.disc_mask(level))
@@ -128,15 +130,29 @@ class SagittalSlice:
             return None
         c_up = self.centroid(self.vertebra_mask(upper))
         c_low = self.centroid(self.vertebra_mask(lower))
+        pts = self.points(self.disc_mask(level))
         if c_up is not None and c_low is not None:
-            return frame_from_axis(c_disc, c_low - c_up)
-        return frame_from_axis(c_disc, principal_axes(self.points(self.disc_mask(level)))[1])
+            frame = frame_from_axis(c_disc, c_low - c_up)
+        else:
+            frame = frame_from_axis(c_disc, principal_axes(pts)[1])
+        return refine_to_endplates(pts, frame, float(max(self.spacing)))
 
     def vertebra_frame(self, name: str) -> LocalFrame | None:
-        """Frame at a vertebral body: ``u`` from the disc above's centroid to the disc below's.
+        """Frame of a vertebral body aligned with its endplates.
 
-        Falls back to the neighbouring vertebrae, then to the body's principal axes.
+        Starts from the axis between the centroids of the discs above and below (falling back to
+        the neighbouring vertebrae, then the body's principal axes) and refines it so that ``v``
+        follows the mean direction of the two endplate lines (:func:`refine_to_endplates`). This
+        keeps wedged, slipped or tilted bodies measured in their own frame.
         """
+        frame = self._initial_vertebra_frame(name)
+        if frame is None:
+            return None
+        return refine_to_endplates(
+            self.points(self.vertebra_mask(name)), frame, float(max(self.spacing))
+        )
+
+    def _initial_vertebra_frame(self, name: str) -> LocalFrame | None:
         c = self.centroid(self.vertebra_mask(name))
         if c is None:
             return None
@@ -157,6 +173,57 @@ class SagittalSlice:
         if n_low is not None:
             return frame_from_axis(c, n_low - c)
         return frame_from_axis(c, principal_axes(self.points(self.vertebra_mask(name)))[0])
+
+
+def endplate_lines(
+    points: np.ndarray, frame: LocalFrame, pixel_mm: float, *, margin: float = 0.15
+) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """Least-squares lines ``t = a + b s`` through the superior and inferior boundary of a body.
+
+    The boundary is sampled in strips of about one pixel along ``v`` over the central part of the
+    body (``margin`` of the AP extent left out at each end, where corners are rounded).
+    Returns ((a_sup, b_sup), (a_inf, b_inf)) or None when too few strips.
+    """
+    t, s = frame.project(points)
+    lo, hi = s.min(), s.max()
+    span = hi - lo
+    if span <= 0:
+        return None
+    width = max(pixel_mm, span / 40)
+    edges = np.arange(lo + margin * span, hi - margin * span + 1e-9, width)
+    sup, inf = [], []
+    for a, b in zip(edges[:-1], edges[1:], strict=False):
+        inside = (s >= a) & (s < b)
+        if np.count_nonzero(inside) < 2:
+            continue
+        centre = (a + b) / 2
+        sup.append((centre, float(t[inside].min())))
+        inf.append((centre, float(t[inside].max())))
+    if len(sup) < 3:
+        return None
+    fits = []
+    for pts in (np.array(sup), np.array(inf)):
+        slope, intercept = np.polyfit(pts[:, 0], pts[:, 1], 1)
+        fits.append((float(intercept), float(slope)))
+    return fits[0], fits[1]
+
+
+def refine_to_endplates(
+    points: np.ndarray, frame: LocalFrame, pixel_mm: float, *, iterations: int = 2
+) -> LocalFrame:
+    """Rotate a frame so that ``v`` follows the mean slope of the two endplate lines."""
+    for _ in range(iterations):
+        lines = endplate_lines(points, frame, pixel_mm)
+        if lines is None:
+            break
+        slope = (lines[0][1] + lines[1][1]) / 2
+        v = frame.v + slope * frame.u
+        v = v / np.linalg.norm(v)
+        u = np.array([-v[1], v[0]])
+        if u @ frame.u < 0:
+            u = -u
+        frame = LocalFrame(frame.origin, u, v)
+    return frame
 
 
 def principal_axes(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -14,13 +14,15 @@ Definitions (all in the local frame of :mod:`spinepath.measure.frame`; mm unless
 * Signal homogeneity: coefficient of variation of the disc intensities (unitless).
 * Posterior displacement: how far disc tissue extends posterior to the line joining the
   posterior-inferior corner of the body above and the posterior-superior corner of the body below.
-* Vertebral heights: extent of the body along its own ``u`` at 10 %, 50 %, 90 % of its AP length;
-  ratios anterior/posterior and middle/posterior (Genant 1993 semiquantitative ratios).
+* Vertebral heights: anterior and posterior heights between the fitted endplate lines at the
+  body's anterior and posterior margins, middle height from a strip through the centre (so a
+  central depression counts); ratios anterior/posterior and middle/posterior (Genant 1993).
 * Endplate signal: mean intensity of the 4 mm body zone next to each endplate divided by the
   mean of the central body marrow, and the percentage of 2 mm strips along the endplate whose zone
   intensity differs from the marrow by more than 20 %.
 * Listhesis: displacement of the posterior-inferior corner of the upper body relative to the
-  posterior-superior corner of the lower body along the lower endplate, in mm and in % of the lower
+  posterior-superior corner of the lower body along the lower body's AP axis (each corner where the
+  fitted posterior-wall line meets the fitted endplate line), in mm and in % of the lower
   body's superior endplate length (anterolisthesis positive; Meyerding 1932 uses the same ratio).
 * Canal AP diameter: extent of the canal along ``v`` in a 2 mm strip through the disc centre.
 """
@@ -53,6 +55,34 @@ def _heights(
     return out, length, s_min, s_max
 
 
+def _margin_heights(
+    sl: SagittalSlice, mask: np.ndarray, frame: LocalFrame
+) -> dict[str, float] | None:
+    """Vertebral body heights at the anterior and posterior margins between the fitted
+    endplate lines (Genant's anterior and posterior heights), and the middle height from a strip
+    (so central endplate depressions count). None when the lines cannot be fitted."""
+    from spinepath.measure.frame import endplate_lines
+
+    pts = sl.points(mask)
+    lines = endplate_lines(pts, frame, float(max(sl.spacing)))
+    if lines is None:
+        return None
+    t, s = frame.project(pts)
+    (a_sup, b_sup), (a_inf, b_inf) = lines
+    pixel = float(np.mean(sl.spacing))
+
+    def between(x: float) -> float:
+        return float((a_inf + b_inf * x) - (a_sup + b_sup * x) + pixel)
+
+    width = max(STRIP_MM, 2 * max(sl.spacing))
+    middle = strip_extent(t, s, float(s.min() + s.max()) / 2, width, sl.pixel_area_mm2)
+    return {
+        "anterior": between(float(s.min())),
+        "middle": middle,
+        "posterior": between(float(s.max())),
+    }
+
+
 def _central_values(
     sl: SagittalSlice, mask: np.ndarray, frame: LocalFrame, fraction: float = 0.5
 ) -> np.ndarray:
@@ -69,11 +99,49 @@ def _central_values(
 def _corner(
     sl: SagittalSlice, mask: np.ndarray, frame: LocalFrame, *, inferior: bool
 ) -> np.ndarray:
-    """Posterior-inferior (``inferior``) or posterior-superior corner of a body, picture mm."""
+    """Posterior-inferior (``inferior``) or posterior-superior corner of a body, picture mm.
+
+    Taken as radiologists draw it: the intersection of the line along the posterior wall with the
+    line along the endplate, both fitted over the central part of the body, so rounded,
+    osteophytic or partly hidden corners do not move it. Falls back to the extreme point.
+    """
+    from spinepath.measure.frame import endplate_lines
+
     pts = sl.points(mask)
     t, s = frame.project(pts)
-    score = s + (t if inferior else -t)
-    return pts[int(np.argmax(score))]
+    lines = endplate_lines(pts, frame, float(max(sl.spacing)))
+    wall = _posterior_wall(t, s, float(max(sl.spacing)))
+    if lines is None or wall is None:
+        score = s + (t if inferior else -t)
+        return pts[int(np.argmax(score))]
+    a, b = lines[1] if inferior else lines[0]
+    c, d = wall
+    denominator = 1 - d * b
+    if abs(denominator) < 1e-6:
+        score = s + (t if inferior else -t)
+        return pts[int(np.argmax(score))]
+    s_c = (c + d * a) / denominator
+    t_c = a + b * s_c
+    return frame.origin + t_c * frame.u + s_c * frame.v
+
+
+def _posterior_wall(t: np.ndarray, s: np.ndarray, pixel_mm: float) -> tuple[float, float] | None:
+    """Line ``s = c + d t`` through the most posterior body point of each strip along ``u``,
+    over the central 60 % of the body's height."""
+    lo, hi = t.min(), t.max()
+    span = hi - lo
+    width = max(pixel_mm, span / 30)
+    edges = np.arange(lo + 0.2 * span, hi - 0.2 * span + 1e-9, width)
+    pts = []
+    for a, b in zip(edges[:-1], edges[1:], strict=False):
+        inside = (t >= a) & (t < b)
+        if np.count_nonzero(inside) >= 2:
+            pts.append(((a + b) / 2, float(s[inside].max())))
+    if len(pts) < 3:
+        return None
+    arr = np.array(pts)
+    d, c = np.polyfit(arr[:, 0], arr[:, 1], 1)
+    return float(c), float(d)
 
 
 def csf_intensity(sl: SagittalSlice, centre: np.ndarray, frame: LocalFrame) -> float | None:
@@ -219,17 +287,24 @@ def _listhesis(sl: SagittalSlice, level: str) -> list[Measurement]:
         return []
     a = _corner(sl, um, uf, inferior=True)
     b = _corner(sl, lm, lf, inferior=False)
+    from spinepath.measure.frame import endplate_lines
+
     t, s = lf.project(sl.points(lm))
     top = t <= np.percentile(t, 15)
     endplate = float(np.ptp(s[top]) + sl.spacing[1]) if top.any() else float(np.ptp(s))
-    shift_mm = float((b - a) @ lf.v)  # > 0: upper corner anterior of the lower one
+    axis = lf.v
+    lines = endplate_lines(sl.points(lm), lf, float(max(sl.spacing)))
+    if lines is not None:  # along the lower body's superior endplate itself
+        axis = lf.v + lines[0][1] * lf.u
+        axis = axis / np.linalg.norm(axis)
+    shift_mm = float((b - a) @ axis)  # > 0: upper corner anterior of the lower one
     return [
         Measurement(
             name="listhesis_mm",
             value=shift_mm,
             unit="mm",
             level=level,
-            method="posterior corners, along the lower body's AP axis; anterior positive",
+            method="posterior corners, along the lower superior endplate; anterior positive",
         ),
         Measurement(
             name="listhesis_pct",
@@ -269,6 +344,7 @@ def measure_vertebra(sl: SagittalSlice, name: str) -> list[Measurement]:
     if frame is None or np.count_nonzero(mask) < 4:
         return []
     heights, length, _, _ = _heights(sl, mask, frame)
+    heights = _margin_heights(sl, mask, frame) or heights
     out = [
         Measurement(name=f"vertebral_height_{k}_mm", value=v, unit="mm", level=name)
         for k, v in heights.items()

@@ -19,8 +19,18 @@ Two maps per series grid, both unsigned 16-bit NIfTI:
 
 from __future__ import annotations
 
-VERSE_ID: dict[str, int] = {"T11": 18, "T12": 19, "L1": 20, "L2": 21, "L3": 22, "L4": 23,
-                            "L5": 24, "S1": 26}
+import numpy as np
+
+VERSE_ID: dict[str, int] = {
+    "T11": 18,
+    "T12": 19,
+    "L1": 20,
+    "L2": 21,
+    "L3": 22,
+    "L4": 23,
+    "L5": 24,
+    "S1": 26,
+}
 """VerSe vertebra numbers (Sekuboyina et al., VerSe challenge; L6 = 25, sacrum = 26)."""
 
 AIR = 0
@@ -89,3 +99,28 @@ def label_table(vertebrae: list[str], discs: list[str]) -> dict[int, str]:
         table[LIGAMENTUM_FLAVUM_OFFSET + k] = f"{d} ligamentum flavum"
         table[FACET_OFFSET + k] = f"{d} facet joints"
     return table
+
+
+def level_and_semantic_maps(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Phantom anatomy labels -> (level map, semantic map) in the pipeline's conventions.
+
+    Level map: VerSe vertebra ids on body and posterior elements, discs 100 + id of the vertebra
+    above (annulus and nucleus), canal 61 (dural sac). Semantic map: 1 vertebral body,
+    2 posterior elements, 3 disc, 4 canal, 5 sacrum (see :mod:`spinepath.segment.labels`).
+    """
+    a = labels.astype(np.int32)
+    level = np.zeros(a.shape, np.int16)
+    semantic = np.zeros(a.shape, np.int16)
+    for name, vid in VERSE_ID.items():
+        body = a == vid
+        post = a == POSTERIOR_OFFSET + vid
+        level[body | post] = vid
+        semantic[body] = 5 if name == "S1" else 1
+        semantic[post] = 5 if name == "S1" else 2
+        disc = (a == ANNULUS_OFFSET + vid) | (a == NUCLEUS_OFFSET + vid)
+        level[disc] = 100 + vid
+        semantic[disc] = 3
+    canal = a == DURAL_SAC
+    level[canal] = 61
+    semantic[canal] = 4
+    return level, semantic
