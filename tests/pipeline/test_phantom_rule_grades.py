@@ -31,7 +31,7 @@ def phantom_inputs():  # type: ignore[no-untyped-def]
     can = t2.image.to_canonical()
     labels = t2.labels.to_canonical()
     level, semantic = level_and_semantic_maps(labels.array)
-    sx, sy, sz = can.spacing
+    _sx, sy, sz = can.spacing
     inputs = disc_inputs(
         to_display(can.array), to_display(level), to_display(semantic), (float(sz), float(sy))
     )

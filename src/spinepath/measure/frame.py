@@ -192,7 +192,7 @@ def endplate_lines(
     width = max(pixel_mm, span / 40)
     edges = np.arange(lo + margin * span, hi - margin * span + 1e-9, width)
     sup, inf = [], []
-    for a, b in zip(edges[:-1], edges[1:], strict=False):
+    for a, b in pairwise(edges):
         inside = (s >= a) & (s < b)
         if np.count_nonzero(inside) < 2:
             continue

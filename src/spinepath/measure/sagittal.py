@@ -29,6 +29,8 @@ Definitions (all in the local frame of :mod:`spinepath.measure.frame`; mm unless
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from spinepath.measure.frame import LocalFrame, SagittalSlice, strip_extent
@@ -133,7 +135,7 @@ def _posterior_wall(t: np.ndarray, s: np.ndarray, pixel_mm: float) -> tuple[floa
     width = max(pixel_mm, span / 30)
     edges = np.arange(lo + 0.2 * span, hi - 0.2 * span + 1e-9, width)
     pts = []
-    for a, b in zip(edges[:-1], edges[1:], strict=False):
+    for a, b in itertools.pairwise(edges):
         inside = (t >= a) & (t < b)
         if np.count_nonzero(inside) >= 2:
             pts.append(((a + b) / 2, float(s[inside].max())))
