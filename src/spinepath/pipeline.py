@@ -9,6 +9,7 @@ Stages that cannot run on a study (no sagittal T2, no spine found, no axial imag
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,6 +105,18 @@ def _renamed(ms: list[Measurement], suffix: str) -> list[Measurement]:
     return [m.model_copy(update={"name": f"{m.name}_{suffix}"}) for m in ms]
 
 
+THREADS_ENV = "SPINEPATH_THREADS"
+"""Environment variable: threads each model run may use (the batch sets it per worker)."""
+
+
+def compute_threads() -> int:
+    """Threads for model inference: ``$SPINEPATH_THREADS`` or 2 (this machine's cores)."""
+    try:
+        return max(1, int(os.environ.get(THREADS_ENV, "2")))
+    except ValueError:
+        return 2
+
+
 @dataclass
 class ImagingResult:
     """What the imaging stages produced for one study (kept for the report writers)."""
@@ -123,7 +136,7 @@ def imaging_findings(choice: SeriesChoice, options: AnalysisOptions) -> ImagingR
     from spinepath.segment.onnx_model import OnnxSegmenter
 
     result = ImagingResult()
-    segmenter = OnnxSegmenter()
+    segmenter = OnnxSegmenter(threads=compute_threads())
     result.models["segmenter"] = Path(segmenter.model_path)
     t0 = time.perf_counter()
     for role, series in (("sagittal T2", choice.sagittal_t2), ("sagittal T1", choice.sagittal_t1)):
@@ -151,7 +164,7 @@ def imaging_findings(choice: SeriesChoice, options: AnalysisOptions) -> ImagingR
     t0 = time.perf_counter()
     probs: dict[str, dict[str, list[float]]] = {}
     if t2 is not None:
-        grader = DiscGraderModel()
+        grader = DiscGraderModel(threads=compute_threads())
         result.models["disc grader"] = grader.path
         probs = grader.predict(t2.inputs.crops, t1.inputs.crops if t1 else {})
     else:

@@ -22,11 +22,11 @@ MODEL_PATH = Path(__file__).resolve().parents[1] / "models" / "disc_grader.onnx"
 
 
 @cache
-def _session(path: str):  # type: ignore[no-untyped-def]
+def _session(path: str, threads: int = 2):  # type: ignore[no-untyped-def]
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 2
+    opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
     return ort.InferenceSession(path, sess_options=opts, providers=["CPUExecutionProvider"])
 
@@ -34,8 +34,9 @@ def _session(path: str):  # type: ignore[no-untyped-def]
 class DiscGraderModel:
     """The learned grader; ``predict`` maps level -> head -> class probabilities."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, threads: int = 2) -> None:
         self.path = Path(path) if path else MODEL_PATH
+        self.threads = threads
         if not self.path.is_file():
             raise AnalysisError(
                 f"the disc grading model {self.path} is missing; reinstall spinepath or train "
@@ -57,7 +58,7 @@ class DiscGraderModel:
             if level in t1_crops:
                 x[i, 1] = t1_crops[level]
                 has_t1[i, 0] = 1.0
-        out = _session(str(self.path)).run(None, {"crops": x, "has_t1": has_t1})[0]
+        out = _session(str(self.path), self.threads).run(None, {"crops": x, "has_t1": has_t1})[0]
         return {
             level: split_logits(tuple(float(v) for v in row))
             for level, row in zip(levels, out, strict=True)
