@@ -6,13 +6,31 @@ import json
 import os
 from pathlib import Path
 
+import click
 import typer
+from typer.core import TyperGroup
 
 from spinepath.cli.common import console, handle_errors
 
+STUDY_COMMAND = "study"
+
+
+class StudyOrCommandGroup(TyperGroup):
+    """The ``radiomics`` group: ``spinepath radiomics STUDY ...`` runs the ``study`` command when
+    the first argument is not one of the group's commands (``ibsi-check``, ``extract``, ...)."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):  # type: ignore[override]
+        if args and not args[0].startswith("-") and args[0] not in self.commands:
+            return STUDY_COMMAND, self.commands[STUDY_COMMAND], args
+        return super().resolve_command(ctx, args)
+
+
 radiomics_app = typer.Typer(
     name="radiomics",
-    help="IBSI 1 radiomics: compliance check against the IBSI phantoms, feature extraction.",
+    cls=StudyOrCommandGroup,
+    help="IBSI 1 radiomics: compliance check against the IBSI phantoms, feature extraction; "
+    "'spinepath radiomics STUDY -o features.parquet' extracts per-structure features of a study "
+    "(same as 'spinepath radiomics study STUDY ...').",
     no_args_is_help=True,
 )
 
@@ -103,6 +121,87 @@ def extract(
         console.print(f"{len(rows)} features written to {output}")
     else:
         typer.echo(text)
+
+
+@radiomics_app.command(STUDY_COMMAND)
+@handle_errors
+def study(
+    study_path: Path = typer.Argument(
+        ..., metavar="STUDY", help="Study: DICOM folder/zip, NIfTI file, SPIDER folder."
+    ),
+    output: Path = typer.Option(
+        ..., "--output", "-o", help="Feature table: .parquet (long format) or .csv."
+    ),
+    settings: str = typer.Option(
+        None,
+        "--settings",
+        "-s",
+        help="YAML file or shipped name (default: default_mr, in-plane 1 mm, 2D/2.5D texture).",
+    ),
+    in_plane_mm: float = typer.Option(
+        None,
+        "--in-plane-mm",
+        min=0.05,
+        help="Resample in-plane to this pixel size, mm (default: the series' grid).",
+    ),
+    model: Path = typer.Option(None, "--model", help="Segmentation ONNX model (default: shipped)."),
+    segmentation: Path = typer.Option(
+        None, "--segmentation", help="External label map of the sagittal T2 (instead of the model)."
+    ),
+    convention: str = typer.Option(
+        None, "--convention", help="Convention of --segmentation (spineps, totalseg, spider, ...)."
+    ),
+    semantic_map: Path = typer.Option(
+        None, "--semantic-map", help="spinepath semantic map (*_seg.nii.gz of 'spinepath segment')."
+    ),
+    levels_map: Path = typer.Option(
+        None, "--levels-map", help="spinepath level map (*_levels.nii.gz), with --semantic-map."
+    ),
+    patient: str = typer.Option(None, "--patient", help="Patient in a SPIDER-style folder."),
+) -> None:
+    """Per-structure IBSI features (disc, body, endplate zones per level) of the sagittal T2.
+
+    The structures come from the pipeline's segmentation of the study's sagittal T2 (or from
+    the label maps given); what cannot be measured is listed with the reason.
+    """
+    from spinepath.errors import InputError
+    from spinepath.io import load_study
+    from spinepath.radiomics.structures import load_label_maps, study_structures
+
+    if output.suffix.lower() not in (".parquet", ".csv"):
+        raise InputError(f"output {output} must end in .parquet or .csv")
+    if (semantic_map is None) != (levels_map is None):
+        raise InputError("give --semantic-map and --levels-map together")
+    maps = load_label_maps(semantic_map, levels_map) if semantic_map and levels_map else None
+    cfg: object = settings
+    if in_plane_mm is not None:
+        if settings is not None:
+            raise InputError("--in-plane-mm applies to the default settings; drop --settings")
+        from spinepath.radiomics.structures import sagittal_settings
+
+        cfg = sagittal_settings(None, in_plane_mm=in_plane_mm)
+    st = load_study(study_path, patient=patient)
+    df = study_structures(
+        st,
+        settings=cfg,  # type: ignore[arg-type]
+        model=model,
+        labelmap=segmentation,
+        convention=convention,
+        maps=maps,
+    )
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if output.suffix.lower() == ".csv":
+        df.to_csv(output, index=False)
+    else:
+        df.to_parquet(output, index=False)
+    done = df[df["reason"].isna()]
+    n_roi = done.groupby(["level", "structure"]).ngroups
+    console.print(
+        f"{df.attrs.get('series')}: {n_roi} structures x {done['feature'].nunique()} features "
+        f"({df.attrs.get('settings')}, {df.attrs.get('seconds', 0):.1f} s) -> {output}"
+    )
+    for r in df[df["reason"].notna()].itertuples():
+        console.print(f"  [yellow]not available[/] {r.level} {r.structure}: {r.reason}")
 
 
 def register(app: typer.Typer) -> None:
