@@ -3,8 +3,9 @@
 Geometry: slices are ordered by the projection of ImagePositionPatient on the slice normal
 (never by file name or InstanceNumber). The voxel array is built as ``[slice, row, column]``;
 the affine's columns are the slice normal times the slice step, the DICOM column direction
-cosine times the row spacing and the row direction cosine times the column spacing; the result is converted from LPS to RAS and brought to canonical orientation
-(see :mod:`spinepath.model.volume`).
+cosine times the row spacing and the row direction cosine times the column spacing. The
+result is converted from LPS to RAS and brought to canonical orientation (see
+:mod:`spinepath.model.volume`).
 """
 
 from __future__ import annotations
