@@ -201,6 +201,16 @@ def test_tiny_structure_gets_a_reason_not_features(healthy) -> None:
     assert f"below {MIN_VOXELS}" in row["reason"].iloc[0]
 
 
+def test_implausibly_large_structure_is_not_measured(healthy) -> None:
+    s, _ = healthy
+    sem = np.full(s.image.shape, L.DISC, np.uint8)  # the whole field of view "is a disc"
+    lev = np.full(s.image.shape, L.disc_id("L4-L5"), np.int16)
+    seg = SimpleNamespace(semantic=Volume(sem, s.image.affine), levels=Volume(lev, s.image.affine))
+    df = extract_structures(s.image, seg)
+    row = df[df["structure"] == "disc"]
+    assert len(row) == 1 and "segmentation failure" in row["reason"].iloc[0]
+
+
 def test_imaging_rows_for_the_batch(healthy) -> None:
     s, seg = healthy
     series = SimpleNamespace(volume=s.image)

@@ -14,8 +14,8 @@ Structures, per level (names as in :mod:`spinepath.model.levels`):
   available, with that reason, never silently left out.
 
 Every structure that cannot be measured (adjacent disc missing from the field of view, ROI
-below :data:`MIN_VOXELS`, ROI emptied by re-segmentation) gets one row with ``feature`` None,
-``value`` NaN and the ``reason``.
+below :data:`MIN_VOXELS` or above :data:`MAX_PLAUSIBLE_CM3`, ROI emptied by re-segmentation)
+gets one row with ``feature`` None, ``value`` NaN and the ``reason``.
 
 Default settings (:func:`sagittal_settings`): ``default_mr`` (3 SD outlier re-segmentation,
 fixed bin number 32, IVH with 100 bins) with
@@ -33,9 +33,10 @@ fixed bin number 32, IVH with 100 bins) with
   approach avoids; in-plane resampling (``in_plane_mm``, e.g. 1.0, grid-aligned, linear image
   and mask interpolation with the mask thresholded at 0.5, IBSI 2.4) makes one texture voxel the
   same size on every scanner of a cohort, but it moves the border of a thin ROI by up to half
-  a pixel: on the phantom (0.875 mm pixels -> 1.0 mm) the mean T2 signal of the 3 mm endplate
-  zones shifts by up to ~10% (docs/bench/radiomics_structures.md), the discs and bodies by
-  < 1%. Turn it on for cohorts that mix pixel sizes and prefer the disc and body features.
+  a pixel: on the phantom (0.875 mm pixels -> 1.0 mm) the mean T2 signal of a structure
+  shifts by up to 10% for the 3 mm endplate zones, 8% for the discs and < 1% for the bodies
+  (docs/bench/radiomics_structures.md). Turn it on for cohorts that mix pixel sizes, and
+  check the features used for their robustness to it.
 
 MR intensities are in arbitrary units: intensity and histogram features are comparable across
 studies only after normalisation or harmonisation (e.g. :mod:`spinepath.cohort.harmonise`);
@@ -70,6 +71,16 @@ ENDPLATE_ZONE_MM = 3.0
 """Depth of the endplate zone into the vertebral body, mm (voxel centre to disc voxel centre)."""
 MIN_VOXELS = 20
 """Smallest ROI (voxels on the series grid) for which features are computed."""
+
+MAX_PLAUSIBLE_CM3: dict[str, float] = {
+    "disc": 60.0,
+    "vertebral_body": 120.0,
+    "endplate_superior": 40.0,
+    "endplate_inferior": 40.0,
+}
+"""Largest ROI volume (cm^3) taken as a real structure: about 3x the largest adult lumbar disc
+(~20 cm^3) and vertebral body (~40 cm^3). A larger ROI is a segmentation failure; its features
+would only pollute a cohort table, so it gets a reason instead."""
 
 STRUCTURES: tuple[str, ...] = (
     "disc",
@@ -337,6 +348,19 @@ def extract_structures(
         n = int(np.count_nonzero(mask))
         if n < MIN_VOXELS:
             rows.append(_missing(level, structure, f"ROI of {n} voxels is below {MIN_VOXELS}", n))
+            continue
+        cm3 = n * float(np.prod(can.spacing)) / 1000.0
+        limit = MAX_PLAUSIBLE_CM3.get(structure)
+        if limit is not None and cm3 > limit:
+            rows.append(
+                _missing(
+                    level,
+                    structure,
+                    f"implausible ROI of {cm3:.0f} cm^3 (a lumbar {structure.replace('_', ' ')} "
+                    f"is below {limit:g} cm^3): segmentation failure, not measured",
+                    n,
+                )
+            )
             continue
         try:
             feats = extract_features(image, mask, cfg)
