@@ -8,13 +8,25 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-VERTEBRAE: tuple[str, ...] = ("T10", "T11", "T12", "L1", "L2", "L3", "L4", "L5", "S1")
+VERTEBRAE: tuple[str, ...] = (
+    "T8",
+    "T9",
+    "T10",
+    "T11",
+    "T12",
+    "L1",
+    "L2",
+    "L3",
+    "L4",
+    "L5",
+    "S1",
+)
 """Vertebrae spinepath names, cranial to caudal."""
 
 LUMBAR_VERTEBRAE: tuple[str, ...] = ("L1", "L2", "L3", "L4", "L5")
 
 DISC_LEVELS: tuple[str, ...] = tuple(f"{a}-{b}" for a, b in pairwise(VERTEBRAE))
-"""Discs spinepath names, cranial to caudal: ``T10-T11`` .. ``L5-S1``."""
+"""Discs spinepath names, cranial to caudal: ``T8-T9`` .. ``L5-S1``."""
 
 LUMBAR_DISCS: tuple[str, ...] = ("L1-L2", "L2-L3", "L3-L4", "L4-L5", "L5-S1")
 
