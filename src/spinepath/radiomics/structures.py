@@ -172,6 +172,8 @@ def structure_masks(segmentation: Any, *, endplate_mm: float = ENDPLATE_ZONE_MM)
     out.spacing = spacing
     discs = {}
     for name in DISC_LEVELS:
+        if name.split("-")[0] not in L.VERTEBRA_IDS:  # no level id in the segmenter's maps
+            continue
         m = (sem == L.DISC) & (lev == L.disc_id(name))
         if m.any():
             discs[name] = m
