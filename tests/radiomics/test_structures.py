@@ -34,6 +34,8 @@ from spinepath.segment import labels as L
 from spinepath.segment.onnx_model import DEFAULT_MODEL
 
 runner = CliRunner()
+FIRST_ORDER = sagittal_settings().model_copy(update={"families": ("stat",)})
+"""The default settings restricted to intensity statistics (fast; for tests of stat_mean)."""
 
 
 def phantom_segmentation(series) -> SimpleNamespace:
@@ -148,7 +150,7 @@ def test_table_format_and_feature_values(healthy, healthy_table) -> None:
 def test_features_follow_the_phantom_pathology(healthy_table) -> None:
     study = generate_study(0, ["pfirrmann:L4-L5=4", "modic:L5-S1=1"])
     s = study.series["sag_t2"]
-    sick = extract_structures(s.image, phantom_segmentation(s))
+    sick = extract_structures(s.image, phantom_segmentation(s), FIRST_ORDER)
 
     def means(df):
         return df[df["feature"] == "stat_mean"].set_index(["level", "structure"])["value"]
@@ -405,7 +407,7 @@ def test_spider_disc_signal_falls_with_pfirrmann_grade(shared_data: Path) -> Non
         aff = np.diag([SPIDER_SLICE_MM, stack.spacing_mm[1], stack.spacing_mm[0], 1.0])
         image = Volume(from_display(stack.image), aff)
         sem, lev, _ = import_labelmap(Volume(from_display(lab), aff), "total_mr")
-        df = extract_structures(image, SimpleNamespace(semantic=sem, levels=lev))
+        df = extract_structures(image, SimpleNamespace(semantic=sem, levels=lev), FIRST_ORDER)
         assert not (df["reason"].isna() & (df["structure"] == "vertebral_body")).any()
         assert "not split" in df[df["structure"] == "vertebral_body"]["reason"].iloc[0]
         csf = float(image.array[sem.array == L.CANAL].mean())
