@@ -175,6 +175,9 @@ def test_default_settings_are_2d_along_the_thick_axis(healthy) -> None:
     assert sagittal_settings(s.image, in_plane_mm=1.0).interpolation.spacing_mm == (None, 1.0, 1.0)
     axial = Volume(np.zeros((10, 10, 5)), np.diag([0.7, 0.7, 4.0, 1.0]))
     assert sagittal_settings(axial).texture.slice_axis == 2
+    iso = Volume(np.zeros((30, 200, 200)), np.eye(4))  # 3D sagittal: 30 slices of 1 mm
+    assert sagittal_settings(iso).texture.slice_axis == 0
+    assert sagittal_settings(Volume(np.zeros((200, 200, 30)), np.eye(4))).texture.slice_axis == 2
 
 
 def test_bad_inputs(healthy) -> None:

@@ -237,8 +237,12 @@ def structure_masks(segmentation: Any, *, endplate_mm: float = ENDPLATE_ZONE_MM)
 
 
 def slice_axis(volume: Volume) -> int:
-    """Array axis along which the slices are stacked: the one with the largest spacing."""
-    return int(np.argmax(np.asarray(volume.spacing)))
+    """Array axis along which the slices are stacked: the one with the largest spacing, or,
+    for (near-)isotropic voxels, the one with the fewest voxels (as the segmenter decides)."""
+    sp = np.asarray(volume.spacing)
+    if np.ptp(sp) > 0.05 * sp.max():
+        return int(np.argmax(sp))
+    return int(np.argmin(np.asarray(volume.shape)))
 
 
 def sagittal_settings(
