@@ -314,6 +314,35 @@ def test_cli_explicit_study_command_and_csv(phantom_files, tmp_path) -> None:
     assert set(pd.read_csv(out)["structure"]) >= {"disc", "vertebral_body", "endplate_inferior"}
 
 
+def test_cli_with_an_external_spineps_map(phantom_files, healthy, tmp_path) -> None:
+    """The pipeline's import route (--segmentation): a SPINEPS instance map has levels but no
+    body/posterior split, so discs are measured and bodies reported as not available."""
+    _, seg = healthy
+    lev = seg.levels.array.astype(np.int16)
+    nib.save(Volume(lev, seg.levels.affine).to_nifti(), tmp_path / "spineps.nii.gz")
+    out = tmp_path / "f.parquet"
+    res = runner.invoke(
+        app,
+        [
+            "radiomics",
+            str(phantom_files / "sag_t2.nii.gz"),
+            "-o",
+            str(out),
+            "--segmentation",
+            str(tmp_path / "spineps.nii.gz"),
+            "--convention",
+            "spineps",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    df = pd.read_parquet(out)
+    done = df[df["reason"].isna()]
+    assert set(done["structure"]) == {"disc", "endplate_superior"}  # the sacrum's, from label 26
+    assert set(done.loc[done["structure"] == "endplate_superior", "level"]) == {"S1"}
+    assert set(done["level"]) >= {"L1-L2", "L4-L5", "L5-S1"}
+    assert df[df["structure"] == "vertebral_body"]["reason"].str.contains("not split").all()
+
+
 def test_cli_subcommands_still_resolve(phantom_files, tmp_path) -> None:
     d = phantom_files
     res = runner.invoke(
