@@ -21,7 +21,9 @@ def register(app: typer.Typer) -> None:
             None, help="Existing Dask scheduler, e.g. tcp://127.0.0.1:8786 (default: local)."
         ),
         workers: int = typer.Option(2, min=1, help="Worker processes of the local cluster."),
-        job: str = typer.Option("analyze", help="Per-study job: analyze or inventory."),
+        job: str = typer.Option(
+            "analyze", help="Per-study job: analyze, analyze+radiomics or inventory."
+        ),
     ) -> None:
         """Run the pipeline on every study; resumable; failures are recorded, not fatal."""
         from spinepath.cohort.batch import JOBS, run_batch

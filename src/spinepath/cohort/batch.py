@@ -31,6 +31,7 @@ import pandas as pd
 
 from spinepath import __version__
 from spinepath.errors import InputError, SpinepathError
+from spinepath.pipeline import THREADS_ENV
 
 TABLES = ("findings", "measurements", "radiomics", "series", "failures")
 StudyProcessor = Callable[[Path, Path], dict[str, list[dict[str, Any]]]]
@@ -165,7 +166,16 @@ def inventory_for_batch(path: Path, out_dir: Path) -> dict[str, list[dict[str, A
     return {"series": series}
 
 
-JOBS: dict[str, StudyProcessor] = {"analyze": analyze_for_batch, "inventory": inventory_for_batch}
+def analyze_with_radiomics(path: Path, out_dir: Path) -> dict[str, list[dict[str, Any]]]:
+    """The analyze job plus per-structure radiomics of the sagittal T2."""
+    return analyze_for_batch(path, out_dir, radiomics=True)
+
+
+JOBS: dict[str, StudyProcessor] = {
+    "analyze": analyze_for_batch,
+    "analyze+radiomics": analyze_with_radiomics,
+    "inventory": inventory_for_batch,
+}
 """Per-study jobs the CLI can name."""
 
 
@@ -275,13 +285,20 @@ def run_batch(
     if todo:
         cluster = None
         if scheduler is None:
-            cluster = LocalCluster(
-                n_workers=n_workers,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-            )
+            # each single-threaded worker process runs its models on its share of the cores
+            previous = os.environ.get(THREADS_ENV)
+            os.environ[THREADS_ENV] = previous or str(max(1, (os.cpu_count() or 2) // n_workers))
+            try:
+                cluster = LocalCluster(
+                    n_workers=n_workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                )
+            finally:
+                if previous is None:
+                    del os.environ[THREADS_ENV]
             client = Client(cluster)
         else:
             client = Client(scheduler)
