@@ -18,6 +18,7 @@ anterior->posterior) with the pixel size in mm; a stack is reduced to its centra
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,6 +34,15 @@ MAX_OFF_AXIS_MM = 25.0
 """Disc candidates farther than this from the spine line through the others are dropped."""
 SACRUM_MIN_LENGTH_MM = 35.0
 """Vertebral mass below the lowest disc at least this long (along the spine) is the sacrum."""
+SMALL_DISC_RATIO = 0.3
+"""Disc candidates smaller than this share of the median candidate area are dropped (remnant
+S1-S2 discs, fragments, vessels)."""
+CLOSE_PAIR_RATIO = 0.55
+"""Two discs closer than this share of the median disc-to-disc distance: the smaller is dropped."""
+END_GAP_RATIO = 2.5
+"""An end disc farther than this many median distances from its neighbour is not in the chain."""
+GAP_RATIO = 1.6
+"""A gap over this many median distances between neighbours holds missed disc(s)."""
 HYPOPLASTIC_DISC_RATIO = 0.45
 """Lowest-disc height / median height of the two discs above below this: transitional flag."""
 
@@ -77,6 +87,12 @@ class LevelLabelling:
     sacrum_visible: bool = False
     uncertain: bool = True
     reasons: list[str] = field(default_factory=list)
+    n_inferred_discs: int = 0
+
+    @property
+    def n_disc_positions(self) -> int:
+        """Discs in the numbered chain: segmented plus inferred from gaps."""
+        return len(self.discs) + self.n_inferred_discs
 
     @property
     def disc_names(self) -> list[str]:
@@ -97,6 +113,7 @@ class LevelLabelling:
         return {
             "discs": [inst(d) for d in self.discs],
             "vertebrae": [inst(v) for v in self.vertebrae],
+            "n_inferred_discs": self.n_inferred_discs,
             "sacrum_visible": self.sacrum_visible,
             "uncertain": self.uncertain,
             "reasons": list(self.reasons),
@@ -176,6 +193,53 @@ def _drop_off_axis(cands: list[_Disc], sp: np.ndarray) -> list[_Disc]:
     return cands
 
 
+def regularise_chain(
+    discs: list[_Disc], spacing_mm: tuple[float, float] | np.ndarray, shape: tuple[int, int]
+) -> tuple[list[_Disc], list[int]]:
+    """Make the disc list a plausible chain along the spine.
+
+    Drops discs cut by the top/bottom edge of the field of view (partly visible), candidates
+    much smaller than the others, the smaller of two too-close candidates and end candidates
+    separated from the chain by a large gap. Returns the discs and, per disc, the number of
+    discs inferred to be missed just above it (from gaps of :data:`GAP_RATIO` median distances).
+    """
+    sp = np.asarray(spacing_mm, float)
+    ds = [d for d in discs if not (d.mask[0].any() or d.mask[shape[0] - 1].any())]
+    if len(ds) >= 3:
+        med_area = float(np.median([d.area_px for d in ds]))
+        ds = [d for d in ds if d.area_px >= SMALL_DISC_RATIO * med_area]
+
+    def gaps(lst: list[_Disc]) -> np.ndarray:
+        return np.array(
+            [np.linalg.norm((b.centroid - a.centroid) * sp) for a, b in itertools.pairwise(lst)]
+        )
+
+    if len(ds) < 4:
+        return ds, [0] * len(ds)
+    changed = True
+    while changed and len(ds) >= 4:
+        changed = False
+        g = gaps(ds)
+        med = float(np.median(g))
+        i = int(np.argmin(g))
+        if g[i] < CLOSE_PAIR_RATIO * med:
+            ds.pop(i if ds[i].area_px < ds[i + 1].area_px else i + 1)
+            changed = True
+            continue
+        if g[0] > END_GAP_RATIO * med:
+            ds.pop(0)
+            changed = True
+        elif g[-1] > END_GAP_RATIO * med:
+            ds.pop()
+            changed = True
+    g = gaps(ds)
+    med = float(np.median(g)) if g.size else 0.0
+    missing = [0] + [
+        max(0, round(x / med) - 1) if med > 0 and x > GAP_RATIO * med else 0 for x in g
+    ]
+    return ds, missing
+
+
 def _disc_height_mm(d: _Disc, spacing: np.ndarray) -> float:
     s = _signed_mm(np.argwhere(d.mask).astype(float), d, spacing)
     return float(np.percentile(s, 95) - np.percentile(s, 5)) if s.size else 0.0
@@ -198,7 +262,7 @@ def label_levels(
         disc_map=np.zeros(disc_mask.shape, np.int16),
         vertebra_map=np.zeros(disc_mask.shape, np.int16),
     )
-    discs = find_discs(disc_mask, sp)
+    discs, missing = regularise_chain(find_discs(disc_mask, sp), sp, disc_mask.shape)
     if not discs:
         out.reasons.append("no intervertebral disc found")
         return out
@@ -242,9 +306,17 @@ def label_levels(
                 "lumbosacral transitional vertebra"
             )
     lowest_idx = DISC_LEVELS.index("L5-S1")
-    if len(discs) - 1 > lowest_idx:
-        reasons.append(f"{len(discs)} discs above the sacrum: more levels than T10-T11..L5-S1")
-    if len(discs) >= 7 and out.sacrum_visible:
+    slots = list(np.cumsum(missing) + np.arange(len(discs)))  # naming position of each disc
+    n_slots = int(slots[-1]) + 1
+    out.n_inferred_discs = int(sum(missing))
+    if sum(missing):
+        reasons.append(
+            f"{sum(missing)} disc(s) inferred but not segmented (gap in the disc chain): "
+            "numbering assumes them"
+        )
+    if n_slots - 1 > lowest_idx:
+        reasons.append(f"{n_slots} discs above the sacrum: more levels than T10-T11..L5-S1")
+    if n_slots >= 7 and out.sacrum_visible:
         reasons.append(
             "six or more lumbar-type levels possible (no ribs to count from): check "
             "for a transitional vertebra"
@@ -252,7 +324,7 @@ def label_levels(
     # --- names
     px_area = float(sp[0] * sp[1])
     for k, d in enumerate(discs):
-        pos = lowest_idx - (len(discs) - 1 - k)
+        pos = lowest_idx - (n_slots - 1 - int(slots[k]))
         name = DISC_LEVELS[pos] if pos >= 0 else f"disc+{-pos}"
         idx = k + 1
         out.disc_map[d.mask] = idx
@@ -278,7 +350,12 @@ def label_levels(
                 sel &= below[tuple(ijk.T)]
             if sel.sum() * px_area < 60:
                 continue
-            pos = VERTEBRAE.index("S1") - (len(discs) - j)
+            # the vertebra just above disc j (S1 below the lowest disc)
+            pos = (
+                VERTEBRAE.index("S1") - (n_slots - int(slots[j]))
+                if j < len(discs)
+                else (VERTEBRAE.index("S1"))
+            )
             name = VERTEBRAE[pos] if pos >= 0 else f"vertebra+{-pos}"
             idx = j + 1
             m = np.zeros_like(vert)

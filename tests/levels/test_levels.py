@@ -61,7 +61,7 @@ def test_sacrum_cut_off_is_flagged():
 
 
 def test_thin_lowest_disc_flags_transitional_anatomy():
-    disc, vert = spine_2d(lowest_disc_mm=3)
+    disc, vert = spine_2d(lowest_disc_mm=4)
     lab = label_levels(disc, vert, SP)
     assert lab.uncertain
     assert any("transitional" in r for r in lab.reasons)
@@ -103,4 +103,20 @@ def test_label_stack_uses_union_of_central_slab():
     stack_d[2], stack_v[2] = disc, vert
     stack_d[1, :150] = disc[:150]  # upper discs also seen on a neighbour slice
     lab = label_stack(stack_d, stack_v, SP, slice_spacing_mm=4.0)
+    assert lab.disc_names[-1] == "L5-S1" and len(lab.discs) == 6
+
+
+def test_missed_middle_disc_is_inferred_and_flagged():
+    disc, vert = spine_2d()
+    disc[105:115] = False  # the third disc (L2-L3) not segmented
+    lab = label_levels(disc, vert, SP)
+    assert lab.disc_names == ["T12-L1", "L1-L2", "L3-L4", "L4-L5", "L5-S1"]
+    assert lab.uncertain and any("inferred" in r for r in lab.reasons)
+
+
+def test_partial_disc_at_the_edge_and_far_blob_are_not_counted():
+    disc, vert = spine_2d(top=0, shape=(330, 160))
+    disc[0:4, 52:88] = True  # a disc cut by the top edge of the field of view
+    disc[320:328, 55:85] = True  # a disc-like blob far below the sacrum's top
+    lab = label_levels(disc, vert, SP)
     assert lab.disc_names[-1] == "L5-S1" and len(lab.discs) == 6

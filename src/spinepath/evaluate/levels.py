@@ -8,9 +8,10 @@ visible), so for a slice with ``n_ref`` graded discs and ``n_found`` discs found
 
 * detected discs = ``min(n_found, n_ref)``; ``disc_detection_rate`` = detected / graded, summed
   over slices;
-* the numbering from the bottom matches the graded labels 1..n_ref exactly when
-  ``n_found == n_ref`` (a missed or an extra disc shifts the labels above it):
-  ``numbering_accuracy`` = share of slices with ``n_found == n_ref``.
+* the numbering from the bottom matches the graded labels 1..n_ref exactly when the numbered
+  chain (segmented discs plus discs inferred from gaps, see :func:`spinepath.levels.
+  regularise_chain`) has ``n_ref`` positions (a missed or an extra disc shifts the labels above
+  it): ``numbering_accuracy`` = share of slices with ``n_positions == n_ref``.
 
 The reference gives disc counts, not positions, so a miss and a false disc on the same slice
 would cancel; the per-slice JSON lists both counts for inspection.
@@ -90,6 +91,7 @@ def evaluate_levels(
             lab = label_levels(masks["disc"][0], masks["vertebra"][0], sp)
             n_ref = int(n_ref_by_patient[int(pid)])
             n_found = len(lab.discs)
+            n_pos = lab.n_disc_positions
             rows.append(
                 {
                     "image": f"{seqn}/{path.name}",
@@ -97,7 +99,8 @@ def evaluate_levels(
                     "sequence": seqn,
                     "n_ref": n_ref,
                     "n_found": n_found,
-                    "correct": n_found == n_ref,
+                    "n_positions": n_pos,
+                    "correct": n_pos == n_ref,
                     "sacrum_visible": lab.sacrum_visible,
                     "uncertain": lab.uncertain,
                 }
@@ -125,6 +128,7 @@ def _summarise(rows: list[dict]) -> dict:
         "n_slices": len(rows),
         "n_graded_discs": n_ref,
         "slices_missing_discs": sum(r["n_found"] < r["n_ref"] for r in rows),
-        "slices_extra_discs": sum(r["n_found"] > r["n_ref"] for r in rows),
+        "slices_too_few_positions": sum(r["n_positions"] < r["n_ref"] for r in rows),
+        "slices_too_many_positions": sum(r["n_positions"] > r["n_ref"] for r in rows),
         "sacrum_visible_rate": round(float(np.mean([r["sacrum_visible"] for r in rows])), 4),
     }

@@ -74,9 +74,13 @@ class OnnxSegmenter:
 
     @property
     def card(self) -> dict:
-        """The model card's machine-readable part (``<model>.json``) when present."""
+        """The model card's machine-readable part (``<model>.json``), or for a training run's
+        folder its ``split.json`` as ``{"split": ...}``; empty when neither exists."""
         p = self.model_path.with_suffix(".json")
-        return json.loads(p.read_text()) if p.is_file() else {}
+        if p.is_file():
+            return json.loads(p.read_text())
+        split = self.model_path.parent / "split.json"
+        return {"split": json.loads(split.read_text())} if split.is_file() else {}
 
     def predict(
         self, slices: np.ndarray, spacing_mm: tuple[float, float], *, batch: int = 4
@@ -99,7 +103,22 @@ class OnnxSegmenter:
             for k in range(prob.shape[0]):
                 for c in range(prob.shape[1]):
                     out[b0 + k, c] = resize_to(prob[k, c], (h, w), order=1)
+        for k in range(n):  # nothing lies in zero-filled padding (never seen in training)
+            pad = padding_mask(slices[k])
+            if pad.any():
+                out[k][:, pad] = 0.0
         return out
+
+
+def padding_mask(slice2d: np.ndarray) -> np.ndarray:
+    """Pixels of exactly zero (or less) forming regions wider than a few pixels: padding or
+    empty air outside the body, where no spine structure can be."""
+    from scipy import ndimage as ndi
+
+    z = np.asarray(slice2d) <= 0
+    if not z.any():
+        return z
+    return ndi.binary_opening(z, structure=np.ones((3, 3), bool), iterations=2)
 
 
 WORK_SPACING = WORK_SPACING_MM

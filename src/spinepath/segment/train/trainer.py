@@ -35,6 +35,7 @@ class TrainConfig:
     threads: int = 2
     n_folds: int = 4
     fold: int = 0  # -1: train on all subjects
+    init: str | None = None  # model.pt of an earlier run to start from (warm restart)
     group_weights: dict[str, float] = field(default_factory=lambda: dict(GROUP_WEIGHTS))
 
 
@@ -96,6 +97,10 @@ def train_segmenter(data_root: Path, out_dir: Path, cfg: TrainConfig, log=print)
     )
 
     model = UNet2D(1, len(CHANNELS), cfg.widths)
+    if cfg.init:
+        state = torch.load(cfg.init, map_location="cpu", weights_only=True)
+        model.load_state_dict(state["state_dict"])
+        log(f"initialised from {cfg.init}")
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     budget = cfg.minutes * 60.0
     t_start = time.time()
