@@ -95,7 +95,7 @@ def test_auditc_dersimonian_laird_dor(audit) -> None:
 
 @pytest.mark.xfail(
     reason="published MH DOR 17.93335 not reproduced; the textbook MH "
-    "estimator on the corrected AuditC counts gives 28.473 (see docs/arch/evidence.md)",
+    "estimator on the corrected AuditC counts gives 28.473 (see docs/design/evidence.md)",
     strict=True,
 )
 def test_auditc_mantel_haenszel_dor(audit) -> None:

@@ -1,6 +1,6 @@
 """Diagnostic-accuracy meta-analysis: the bivariate model of Reitsma et al. (2005) with
 meta-regression, SROC (Rutter-Gatsonis), DOR pooling, the Lehmann proportional hazards model,
-and forest/SROC plots. See docs/arch/evidence.md."""
+and forest/SROC plots. See docs/design/evidence.md."""
 
 from spinepath.evidence.analysis import meta_analysis
 from spinepath.evidence.bivariate import BivariateFit, fit_bivariate

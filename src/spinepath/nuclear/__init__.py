@@ -1,6 +1,6 @@
 """Molecular imaging of the spine: PET SUVbw from DICOM tags, SPECT normalisation, uptake per
 vertebra / disc level from CT labels, and uptake around metallic hardware. See
-docs/arch/evidence.md (molecular imaging section)."""
+docs/design/evidence.md (molecular imaging section)."""
 
 from spinepath.nuclear.analysis import analyze_uptake, uptake_findings
 from spinepath.nuclear.hardware import METAL_THRESHOLD_HU, find_hardware

@@ -1,4 +1,4 @@
-"""Label table of the phantom's label maps (documented in docs/arch/phantom.md).
+"""Label table of the phantom's label maps (documented in docs/design/phantom.md).
 
 Two maps per series grid, both unsigned 16-bit NIfTI:
 
