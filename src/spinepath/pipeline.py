@@ -137,6 +137,7 @@ def imaging_findings(choice: SeriesChoice, options: AnalysisOptions) -> ImagingR
 
     result = ImagingResult()
     segmenter = OnnxSegmenter(threads=compute_threads())
+    grader = DiscGraderModel(threads=compute_threads())
     result.models["segmenter"] = Path(segmenter.model_path)
     t0 = time.perf_counter()
     for role, series in (("sagittal T2", choice.sagittal_t2), ("sagittal T1", choice.sagittal_t1)):
@@ -147,9 +148,13 @@ def imaging_findings(choice: SeriesChoice, options: AnalysisOptions) -> ImagingR
                 from spinepath.segment.run import imported_segmentation
 
                 seg = imported_segmentation(series, options.segmentation, options.convention)
-                result.segmentations[role] = series_inputs(series, segmentation=seg)
+                result.segmentations[role] = series_inputs(
+                    series, segmentation=seg, crop_shape=grader.crop_shape
+                )
             else:
-                result.segmentations[role] = series_inputs(series, segmenter=segmenter)
+                result.segmentations[role] = series_inputs(
+                    series, segmenter=segmenter, crop_shape=grader.crop_shape
+                )
         except (AnalysisError, InputError) as exc:
             result.not_assessed[f"{role} segmentation"] = str(exc)
     result.seconds["segmentation"] = time.perf_counter() - t0
@@ -164,7 +169,6 @@ def imaging_findings(choice: SeriesChoice, options: AnalysisOptions) -> ImagingR
     t0 = time.perf_counter()
     probs: dict[str, dict[str, list[float]]] = {}
     if t2 is not None:
-        grader = DiscGraderModel(threads=compute_threads())
         result.models["disc grader"] = grader.path
         probs = grader.predict(t2.inputs.crops, t1.inputs.crops if t1 else {})
     else:

@@ -78,7 +78,12 @@ def _features(ms: list, level: str, prefix: str) -> dict[str, float]:
 
 
 def build(
-    root: Path, *, segmenter: OnnxSegmenter | None = None, limit: int | None = None, log=print
+    root: Path,
+    *,
+    segmenter: OnnxSegmenter | None = None,
+    limit: int | None = None,
+    crop_shape: tuple[int, int] = CROP_SHAPE,
+    log=print,
 ) -> DiscDataset:
     """Build the data set for every patient of a spider-dev-layout folder."""
     seg = segmenter or OnnxSegmenter()
@@ -95,7 +100,9 @@ def build(
             if name not in overview:
                 continue
             try:
-                per_seq[seq] = series_inputs(spider_series(root, name, overview), segmenter=seg)
+                per_seq[seq] = series_inputs(
+                    spider_series(root, name, overview), segmenter=seg, crop_shape=crop_shape
+                )
             except SpinepathError as exc:
                 log(f"{name}: {exc}")
         vendor = overview.get(f"{patient}_t2", overview.get(f"{patient}_t1", {})).get(
@@ -105,7 +112,7 @@ def build(
             level = disc_from_bottom(int(row["IVD label"]))
             t2 = per_seq.get("t2")
             t1 = per_seq.get("t1")
-            crop = np.zeros((2, *CROP_SHAPE), np.float32)
+            crop = np.zeros((2, *crop_shape), np.float32)
             found = bool(t2 and level in t2.inputs.crops)
             feats: dict[str, float] = {}
             if found:

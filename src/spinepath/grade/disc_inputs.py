@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from spinepath.grade.crops import disc_frame, normalise_picture, sample_crop
+from spinepath.grade.crops import CROP_SHAPE, disc_frame, normalise_picture, sample_crop
 from spinepath.measure import SagittalSlice, measure_sagittal
 from spinepath.measure.frame import CANAL_ID, DISC_OFFSET, VERTEBRA_IDS
 from spinepath.model.findings import Measurement
@@ -81,6 +81,7 @@ def disc_inputs(
     spacing: tuple[float, float],
     *,
     slice_index: int | None = None,
+    crop_shape: tuple[int, int] = CROP_SHAPE,
 ) -> DiscInputs:
     """Crops (normalised picture, disc frame) and measurements of every labelled disc."""
     k = mid_sagittal_index(levels_display) if slice_index is None else slice_index
@@ -93,7 +94,7 @@ def disc_inputs(
         frame = disc_frame(sl.disc_mask(level), spacing)
         if frame is None:
             continue
-        crop, mm = sample_crop(picture, spacing, frame)
+        crop, mm = sample_crop(picture, spacing, frame, shape=crop_shape)
         out.crops[level] = crop
         out.mm_per_px[level] = mm
     out.measurements = measure_sagittal(sl)

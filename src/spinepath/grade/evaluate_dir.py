@@ -35,7 +35,9 @@ def evaluate_grading(
             raise InputError(f"{root} is not in the spider-dev layout: {need} is missing")
     t0 = time.perf_counter()
     grader = grader or DiscGraderModel()
-    data = build(root, segmenter=segmenter, log=log or (lambda *_: None))
+    data = build(
+        root, segmenter=segmenter, crop_shape=grader.crop_shape, log=log or (lambda *_: None)
+    )
     found = np.array(data.found)
     probs = np.full((len(found), output_size()), np.nan, dtype=np.float32)
     crops = np.stack(data.crops) if data.crops else np.zeros((0, 2, 1, 1))

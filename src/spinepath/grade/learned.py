@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 
 from spinepath.errors import AnalysisError
-from spinepath.grade.crops import CROP_SHAPE
 from spinepath.grade.heads import split_logits
 from spinepath.model.report import sha256_file
 
@@ -43,6 +42,9 @@ class DiscGraderModel:
                 "one with scripts/train_disc_grader.sh"
             )
         self.sha256 = sha256_file(self.path)
+        shape = _session(str(self.path), threads).get_inputs()[0].shape
+        self.crop_shape: tuple[int, int] = (int(shape[2]), int(shape[3]))
+        """(rows, columns) of the crops the model was trained on."""
 
     def predict(
         self, t2_crops: dict[str, np.ndarray], t1_crops: dict[str, np.ndarray]
@@ -51,7 +53,7 @@ class DiscGraderModel:
         levels = sorted(t2_crops)
         if not levels:
             return {}
-        x = np.zeros((len(levels), 2, *CROP_SHAPE), np.float32)
+        x = np.zeros((len(levels), 2, *self.crop_shape), np.float32)
         has_t1 = np.zeros((len(levels), 1), np.float32)
         for i, level in enumerate(levels):
             x[i, 0] = t2_crops[level]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from spinepath.grade.crops import CROP_SHAPE
 from spinepath.grade.disc_inputs import DiscInputs, disc_inputs
 from spinepath.model.study import Series
 from spinepath.segment.api import SpineSegmentation, segment_volume, to_display
@@ -24,6 +25,7 @@ def series_inputs(
     *,
     segmenter: OnnxSegmenter | None = None,
     segmentation: SpineSegmentation | None = None,
+    crop_shape: tuple[int, int] = CROP_SHAPE,
 ) -> SeriesGradingInputs:
     """Segment (unless a segmentation is given) and extract crops and measurements."""
     if series.volume is None:
@@ -31,5 +33,7 @@ def series_inputs(
     seg = segmentation or segment_volume(series.volume, segmenter=segmenter)
     levels = to_display(seg.levels.array)
     semantic = to_display(seg.semantic.array)
-    inputs = disc_inputs(seg.image_display, levels, semantic, seg.display_spacing_mm)
+    inputs = disc_inputs(
+        seg.image_display, levels, semantic, seg.display_spacing_mm, crop_shape=crop_shape
+    )
     return SeriesGradingInputs(series, seg, inputs)
