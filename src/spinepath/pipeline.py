@@ -187,9 +187,12 @@ def imaging_findings(choice: SeriesChoice, options: AnalysisOptions) -> ImagingR
         )
     names = [v.name for v in labelling.vertebrae]
     posterior = {m.level: m.value for m in ms if m.name == "vertebral_height_posterior_mm"}
+    discs = set(labelling.disc_names)
     for i, name in enumerate(names):
-        if name == "S1":
+        if name == "S1" or i == 0 or i + 1 >= len(names):
             continue
+        if f"{names[i - 1]}-{name}" not in discs or f"{name}-{names[i + 1]}" not in discs:
+            continue  # heights need the body bounded by both of its discs
         neighbours = [
             posterior[n]
             for n in names[max(i - 1, 0) : i + 2]

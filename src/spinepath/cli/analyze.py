@@ -30,38 +30,23 @@ def register(app: typer.Typer) -> None:
         lenient: bool = typer.Option(False, help="Leave out inconsistent series, do not fail."),
     ) -> None:
         """Segment, label, measure, grade (and reason, with --clinical); write the report."""
-        from spinepath.errors import InputError
-        from spinepath.io import load_study
-        from spinepath.pipeline import AnalysisOptions, analyze_study_full
-        from spinepath.report.bundle import ALL_OUTPUTS, write_report_bundle
+        from spinepath.analysis_job import analyze_to_folder
+        from spinepath.pipeline import AnalysisOptions
 
-        wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
-        unknown = sorted(set(wanted) - set(ALL_OUTPUTS))
-        if unknown:
-            raise InputError(f"unknown format(s) {unknown}; choose from {list(ALL_OUTPUTS)}")
-        intake = None
-        if clinical is not None:
-            from spinepath.model.clinical import load_intake
-
-            intake = load_intake(clinical)
-        study = load_study(study_path, strict=not lenient)
-        report, imaging = analyze_study_full(
-            study, intake, AnalysisOptions(segmentation=segmentation, convention=convention)
-        )
-        report.provenance.command = "spinepath analyze " + str(study_path)
-        main = imaging.segmentations.get("sagittal T2") or imaging.segmentations.get("sagittal T1")
-        written = write_report_bundle(
-            report,
+        result = analyze_to_folder(
+            study_path,
             out,
-            study=study,
-            label_map=main.segmentation.levels if main else None,
-            semantic_map=main.segmentation.semantic if main else None,
-            outputs=wanted,
+            clinical=clinical,
+            options=AnalysisOptions(segmentation=segmentation, convention=convention),
+            formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
+            strict=not lenient,
+            command=f"spinepath analyze {study_path}",
         )
+        report = result.report
         n_levels = len({f.level for f in report.findings})
         console.print(
             f"{len(report.findings)} findings at {n_levels} levels; "
             f"{len(report.not_assessed)} items not assessed (see the report)"
         )
-        for name, path in written.items():
+        for name, path in result.files.items():
             console.print(f"  {name}: {path}")

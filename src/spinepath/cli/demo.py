@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(Path("demo-output"), "-o", "--out", help="Output folder."),
         seed: int = typer.Option(7, help="Seed of the generated phantom study."),
     ) -> None:
-        """Ingest the bundled real T2 and a phantom study; write previews and summaries."""
+        """Analyse the bundled real T2 and a phantom study; write every report output."""
         from spinepath.demo import run_demo
 
         outputs = run_demo(out, seed=seed)

@@ -339,12 +339,17 @@ def _canal_at(sl: SagittalSlice, level: str, frame: LocalFrame) -> list[Measurem
     ]
 
 
+def touches_border(mask: np.ndarray) -> bool:
+    """True when a mask reaches the edge of the picture (the structure may be cut off)."""
+    return bool(mask[0].any() or mask[-1].any() or mask[:, 0].any() or mask[:, -1].any())
+
+
 def measure_vertebra(sl: SagittalSlice, name: str) -> list[Measurement]:
     """Vertebral body heights, ratios and endplate-zone signal of vertebra ``name``."""
     mask = sl.vertebra_mask(name)
     frame = sl.vertebra_frame(name)
-    if frame is None or np.count_nonzero(mask) < 4:
-        return []
+    if frame is None or np.count_nonzero(mask) < 4 or touches_border(mask):
+        return []  # a body cut by the field of view cannot be measured
     heights, length, _, _ = _heights(sl, mask, frame)
     heights = _margin_heights(sl, mask, frame) or heights
     out = [
