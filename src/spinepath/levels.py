@@ -198,13 +198,15 @@ def regularise_chain(
 ) -> tuple[list[_Disc], list[int]]:
     """Make the disc list a plausible chain along the spine.
 
-    Drops discs cut by the top/bottom edge of the field of view (partly visible), candidates
+    Drops discs cut by the top edge of the field of view (partly visible), candidates
     much smaller than the others, the smaller of two too-close candidates and end candidates
     separated from the chain by a large gap. Returns the discs and, per disc, the number of
     discs inferred to be missed just above it (from gaps of :data:`GAP_RATIO` median distances).
     """
     sp = np.asarray(spacing_mm, float)
-    ds = [d for d in discs if not (d.mask[0].any() or d.mask[shape[0] - 1].any())]
+    # a disc cut by the top edge is not counted (SPIDER does not grade it either); one cut by
+    # the bottom edge stays: the chain goes on below it, so the sacrum is not in view.
+    ds = [d for d in discs if not d.mask[0].any()]
     if len(ds) >= 3:
         med_area = float(np.median([d.area_px for d in ds]))
         ds = [d for d in ds if d.area_px >= SMALL_DISC_RATIO * med_area]

@@ -69,7 +69,7 @@ def test_spider_convention_sagittal_map_gets_derived_levels():
 
     vol = Volume(from_display(disp), np.diag([4.0, 1.0, 1.0, 1.0]))
     assert guess_convention(vol.array) == "spider"
-    sem, lev, lab = import_labelmap(vol)
+    _sem, lev, lab = import_labelmap(vol)
     assert lab is not None and lab.disc_names[-1] == "L5-S1" and lab.sacrum_visible
     assert (lev.array == L.disc_id("L5-S1")).any() and (lev.array == L.CANAL_ID).any()
 
