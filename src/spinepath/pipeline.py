@@ -17,7 +17,7 @@ from typing import Any
 
 from spinepath.errors import AnalysisError, InputError
 from spinepath.model.findings import Finding, Measurement
-from spinepath.model.report import Provenance, Report, SeriesInfo, StudyInfo
+from spinepath.model.report import Provenance, Report
 from spinepath.model.study import Plane, Series, SeriesKind, Study
 
 
@@ -72,32 +72,6 @@ def choose_series(study: Study) -> SeriesChoice:
         sagittal_stir=study.best(SeriesKind.STIR, Plane.SAGITTAL)
         or study.best(SeriesKind.T2_FS, Plane.SAGITTAL),
         axial_t2=study.best(SeriesKind.T2, Plane.AXIAL),
-    )
-
-
-def study_info(study: Study, choice: SeriesChoice) -> StudyInfo:
-    """The study and its series as the report lists them, with the role of each."""
-    role_of = {s.uid: role for role, s in choice.roles().items()}
-    return StudyInfo(
-        study_uid=study.study_uid,
-        patient_id=study.patient_id,
-        patient_age_years=study.patient_age_years,
-        patient_sex=study.patient_sex,
-        study_date=study.study_date,
-        source=str(study.source) if study.source else None,
-        series=[
-            SeriesInfo(
-                uid=s.uid,
-                description=s.description,
-                modality=s.modality,
-                plane=s.plane.value,
-                kind=s.kind.value,
-                number=s.number,
-                n_instances=s.n_instances,
-                role=role_of.get(s.uid, "unused"),
-            )
-            for s in study.series
-        ],
     )
 
 
@@ -243,11 +217,13 @@ def analyze_study_full(
         for path in series.files:
             if path.is_file():
                 provenance.add_input(path)
+    from spinepath.report.provenance import study_info
+
     choice = choose_series(study)
     report = Report(
         study_uid=study.study_uid,
         patient_id=study.patient_id,
-        study=study_info(study, choice),
+        study=study_info(study),
         series_used=[s.uid for s in choice.roles().values()],
         warnings=list(study.warnings),
         provenance=provenance,

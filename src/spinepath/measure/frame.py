@@ -12,25 +12,9 @@ from itertools import pairwise
 
 import numpy as np
 
-VERTEBRA_IDS: dict[str, int] = {
-    "T10": 17,
-    "T11": 18,
-    "T12": 19,
-    "L1": 20,
-    "L2": 21,
-    "L3": 22,
-    "L4": 23,
-    "L5": 24,
-    "S1": 26,
-}
-"""VerSe / SPINEPS vertebra ids (same as :mod:`spinepath.segment.labels`)."""
-CANAL_ID = 61
-DISC_OFFSET = 100
+from spinepath.segment.labels import CANAL_ID, DISC_OFFSET, VERTEBRA_IDS, disc_id
 
-
-def disc_id(level: str) -> int:
-    """Level-map value of a disc: ``disc_id("L5-S1") == 124``."""
-    return DISC_OFFSET + VERTEBRA_IDS[level.split("-")[0]]
+__all__ = ["CANAL_ID", "DISC_OFFSET", "VERTEBRA_IDS", "LocalFrame", "SagittalSlice", "disc_id"]
 
 
 @dataclass(frozen=True)

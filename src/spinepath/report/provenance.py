@@ -13,28 +13,24 @@ from pathlib import Path
 import numpy as np
 
 from spinepath.model.report import Provenance, SeriesInfo, StudyInfo
-from spinepath.model.study import Plane, Series, SeriesKind, Study
+from spinepath.model.study import Series, Study
 from spinepath.model.volume import Volume
 
 LUMBAR_BODY_PARTS = ("LSPINE", "LUMBAR", "SPINE", "TLSPINE", "LSSPINE", "SACRUM", "L-SPINE")
 LUMBAR_IDS = frozenset({20, 21, 22, 23, 24})
 
-ROLES: tuple[tuple[str, SeriesKind, Plane], ...] = (
-    ("sagittal_t2", SeriesKind.T2, Plane.SAGITTAL),
-    ("sagittal_t1", SeriesKind.T1, Plane.SAGITTAL),
-    ("sagittal_stir", SeriesKind.STIR, Plane.SAGITTAL),
-    ("axial_t2", SeriesKind.T2, Plane.AXIAL),
-)
-"""Series roles the report names, in priority order: role, kind, plane."""
-
-
 def series_roles(study: Study) -> dict[str, Series]:
-    """The series chosen for each role (most confident of its kind and plane)."""
+    """The series chosen for each role, as the pipeline chose them
+    (:func:`spinepath.pipeline.choose_series`), keyed ``sagittal_t2``, ``sagittal_t1``,
+    ``sagittal_stir``, ``axial_t2``."""
+    from spinepath.pipeline import choose_series
+
+    choice = choose_series(study)
     out: dict[str, Series] = {}
-    for role, kind, plane in ROLES:
-        best = study.best(kind, plane)
-        if best is not None:
-            out[role] = best
+    for role in ("sagittal_t2", "sagittal_t1", "sagittal_stir", "axial_t2"):
+        series = getattr(choice, role)
+        if series is not None:
+            out[role] = series
     return out
 
 
