@@ -21,15 +21,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from spinepath.segment.labels import VERTEBRA_IDS
+
 VERSE_ID: dict[str, int] = {
-    "T11": 18,
-    "T12": 19,
-    "L1": 20,
-    "L2": 21,
-    "L3": 22,
-    "L4": 23,
-    "L5": 24,
-    "S1": 26,
+    name: VERTEBRA_IDS[name] for name in ("T11", "T12", "L1", "L2", "L3", "L4", "L5", "S1")
 }
 """VerSe vertebra numbers (Sekuboyina et al., VerSe challenge; L6 = 25, sacrum = 26)."""
 
