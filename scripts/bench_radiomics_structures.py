@@ -1,4 +1,4 @@
-"""Time and check per-structure radiomics (docs/bench/radiomics_structures.md).
+"""Time and check per-structure radiomics (docs/benchmarks.md).
 
 Usage (repository root)::
 

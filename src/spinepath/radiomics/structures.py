@@ -35,7 +35,7 @@ fixed bin number 32, IVH with 100 bins) with
   same size on every scanner of a cohort, but it moves the border of a thin ROI by up to half
   a pixel: on the phantom (0.875 mm pixels -> 1.0 mm) the mean T2 signal of a structure
   shifts by up to 10% for the 3 mm endplate zones, 8% for the discs and < 1% for the bodies
-  (docs/bench/radiomics_structures.md). Turn it on for cohorts that mix pixel sizes, and
+  (docs/benchmarks.md). Turn it on for cohorts that mix pixel sizes, and
   check the features used for their robustness to it.
 
 MR intensities are in arbitrary units: intensity and histogram features are comparable across
