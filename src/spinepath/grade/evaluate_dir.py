@@ -56,4 +56,9 @@ def evaluate_grading(
     result["n_patients"] = len(set(data.patient))
     result["seconds"] = round(time.perf_counter() - t0, 1)
     result["model_sha256"] = grader.sha256
+    result["note"] = (
+        "the shipped grader was trained on the SPIDER development split (the patients of "
+        "../shared/data/spider-dev): on that folder these figures are optimistic; its "
+        "cross-validated figures are in src/spinepath/models/disc_grader.json"
+    )
     return result
