@@ -285,9 +285,10 @@ def run_batch(
     if todo:
         cluster = None
         if scheduler is None:
-            # each single-threaded worker process runs its models on its share of the cores
+            # one core per worker: single-threaded worker processes whose models run on one
+            # thread each (set SPINEPATH_THREADS to give each worker more)
             previous = os.environ.get(THREADS_ENV)
-            os.environ[THREADS_ENV] = previous or str(max(1, (os.cpu_count() or 2) // n_workers))
+            os.environ[THREADS_ENV] = previous or "1"
             try:
                 cluster = LocalCluster(
                     n_workers=n_workers,
