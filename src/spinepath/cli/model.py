@@ -12,6 +12,7 @@ from typing import Any
 import typer
 
 from spinepath.cli.common import console, handle_errors
+from spinepath.model.report import sha256_file
 
 _OUTCOME = typer.Option("label", help="Binary outcome column (0/1).")
 _PATIENT = typer.Option("patient", "--patient", help="Patient column: splits keep a "
@@ -61,16 +62,6 @@ def _versions() -> str:
     except ImportError:  # pragma: no cover - shap is a dependency
         pass
     return out
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def register(app: typer.Typer) -> None:
@@ -127,7 +118,7 @@ def register(app: typer.Typer) -> None:
                                protect, perturbed, icc, redundancy, harmonise)
         context = {
             "command": " ".join(["spinepath", *map(shlex.quote, sys.argv[1:])]),
-            "table": str(table), "table_sha256": _sha256(table), "versions": _versions(),
+            "table": str(table), "table_sha256": sha256_file(table), "versions": _versions(),
         }
         for key, val in (("data_source", data_source), ("extractor", extractor),
                          ("outcome_definition", outcome_definition), ("caveats", caveats)):
@@ -189,7 +180,7 @@ def register(app: typer.Typer) -> None:
             model.named_steps["robust"].tables = ()
         card = {
             "model": f"{kind}/{learner}", "spinepath": __version__, "versions": _versions(),
-            "table": str(table), "table_sha256": _sha256(table),
+            "table": str(table), "table_sha256": sha256_file(table),
             "roles": {k: v for k, v in spec.__dict__.items()},
             "training": outcome_summary(X, spec), "params": search.best_params_,
             "inner_cv_auc": float(search.best_score_), "inputs": selected_features(model),

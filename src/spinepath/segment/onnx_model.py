@@ -7,7 +7,6 @@ anterior->posterior) with its in-plane pixel spacing in mm. Output: per-channel 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from spinepath.errors import AnalysisError
+from spinepath.model.report import sha256_file
 from spinepath.segment.labels import CHANNELS
 from spinepath.segment.preprocess import (
     WORK_SPACING_MM,
@@ -28,13 +28,8 @@ MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
 DEFAULT_MODEL = MODELS_DIR / "spine_sag_unet2d.onnx"
 
 
-def file_sha256(path: Path) -> str:
-    """Hex SHA-256 of a file."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+file_sha256 = sha256_file
+"""Hex SHA-256 of a file (the project's one helper, :func:`spinepath.model.report.sha256_file`)."""
 
 
 @lru_cache(maxsize=4)
