@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-CROP_SHAPE = (48, 64)
+CROP_SHAPE = (64, 96)
 """(rows, columns) of a crop."""
 WIDTH_FACTOR = 1.6
 """Crop width as a multiple of the disc's AP length."""
