@@ -18,11 +18,11 @@ demo: install
 	$(VENV)/bin/spinepath demo -o demo-output
 
 test: install
-	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff check src tests scripts
 	$(PY) -m pytest -q
 
 lint: install
-	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff check src tests scripts
 	$(VENV)/bin/ruff format --check src tests
 
 typecheck: install

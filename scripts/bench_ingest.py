@@ -19,9 +19,9 @@ import pydicom
 from pydicom.uid import generate_uid
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.io.dicom_factory import ORIENTATIONS, make_slice  # noqa: E402
+from tests.io.dicom_factory import ORIENTATIONS, make_slice
 
-from spinepath.io import load_study  # noqa: E402
+from spinepath.io import load_study
 
 SERIES = [
     ("SAG T2 TSE", "sagittal", 3500.0, 100.0, None, "SE"),
