@@ -8,7 +8,7 @@ table shows what was assessed; the reasoning layer reads grades > 0 as present.
 from __future__ import annotations
 
 from spinepath.grade.heads import MULTICLASS_HEADS
-from spinepath.grade.ordinal import LOW_CONFIDENCE_BELOW
+from spinepath.grade.ordinal import grade_from_probabilities
 from spinepath.grade.rules import grade_from_rule, vertebral_height_loss_pct
 from spinepath.model.findings import Finding, Grade, Measurement
 from spinepath.model.levels import vertebrae_of_disc
@@ -24,30 +24,15 @@ BINARY_KINDS = {
 def multiclass_grade(system: str, head: str, probs: list[float], based_on: list[str]) -> Grade:
     """A Grade over a multiclass head's classes."""
     classes = MULTICLASS_HEADS[head]
-    total = sum(probs)
-    p = {str(c): float(v / total) for c, v in zip(classes, probs, strict=True)}
-    best = max(p, key=lambda k: p[k])
-    return Grade(
-        system=system,
-        value=int(best),
-        probabilities=p,
-        based_on=based_on,
-        method=LEARNED,
-        low_confidence=p[best] < LOW_CONFIDENCE_BELOW,
-    )
+    p = {str(c): float(v) for c, v in zip(classes, probs, strict=True)}
+    return grade_from_probabilities(system, p, based_on=based_on, method=LEARNED)
 
 
 def binary_grade(system: str, probability: float, based_on: list[str]) -> Grade:
-    """A present (1) / absent (0) Grade from a probability."""
+    """A present (1) / absent (0) Grade from a probability (present from 0.5 up)."""
     p1 = min(max(float(probability), 0.0), 1.0)
-    value = int(p1 >= 0.5)
-    return Grade(
-        system=system,
-        value=value,
-        probabilities={"0": 1 - p1, "1": p1},
-        based_on=based_on,
-        method=LEARNED,
-        low_confidence=max(p1, 1 - p1) < LOW_CONFIDENCE_BELOW,
+    return grade_from_probabilities(
+        system, {"0": 1 - p1, "1": p1}, based_on=based_on, method=LEARNED, value=int(p1 >= 0.5)
     )
 
 

@@ -52,14 +52,27 @@ def ordinal_grade(
     merged: dict[str, float] = {}
     for g, p in zip(grades, probs, strict=True):
         merged[str(g)] = merged.get(str(g), 0.0) + p
-    total = sum(merged.values())
-    merged = {k: v / total for k, v in merged.items()}
-    best = max(merged, key=lambda k: merged[k])
+    return grade_from_probabilities(system, merged, based_on=based_on, method=method)
+
+
+def grade_from_probabilities(
+    system: str,
+    probabilities: dict[str, float],
+    *,
+    based_on: list[str],
+    method: str,
+    value: int | None = None,
+) -> Grade:
+    """A Grade from class probabilities (normalised to sum to one): the most probable class
+    unless ``value`` is given, flagged low-confidence below :data:`LOW_CONFIDENCE_BELOW`."""
+    total = sum(probabilities.values())
+    p = {k: float(v / total) for k, v in probabilities.items()}
+    best = str(value) if value is not None else max(p, key=lambda k: p[k])
     return Grade(
         system=system,
         value=int(best),
-        probabilities=merged,
+        probabilities=p,
         based_on=based_on,
         method=method,
-        low_confidence=merged[best] < LOW_CONFIDENCE_BELOW,
+        low_confidence=p[best] < LOW_CONFIDENCE_BELOW,
     )

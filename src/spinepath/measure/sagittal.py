@@ -30,6 +30,7 @@ Definitions (all in the local frame of :mod:`spinepath.measure.frame`; mm unless
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -246,22 +247,40 @@ def measure_disc(sl: SagittalSlice, level: str) -> list[Measurement]:
                         level=level,
                     )
                 )
-    out.extend(_posterior_displacement(sl, level, mask, frame))
-    out.extend(_listhesis(sl, level))
+    corners = _posterior_corners(sl, level)
+    out.extend(_posterior_displacement(sl, level, mask, frame, corners))
+    out.extend(_listhesis(sl, level, corners))
     out.extend(_canal_at(sl, level, frame))
     return out
 
 
-def _posterior_displacement(
-    sl: SagittalSlice, level: str, mask: np.ndarray, frame: LocalFrame
-) -> list[Measurement]:
+@dataclass(frozen=True)
+class _Corners:
+    """The posterior corners at a disc level and the lower body (mask, frame)."""
+
+    upper_inferior: np.ndarray
+    lower_superior: np.ndarray
+    lower_mask: np.ndarray
+    lower_frame: LocalFrame
+
+
+def _posterior_corners(sl: SagittalSlice, level: str) -> _Corners | None:
+    """Posterior-inferior corner of the body above ``level`` and posterior-superior corner of the
+    body below, or None when either body is missing."""
     upper, lower = level.split("-")
     um, lm = sl.vertebra_mask(upper), sl.vertebra_mask(lower)
     uf, lf = sl.vertebra_frame(upper), sl.vertebra_frame(lower)
     if uf is None or lf is None or um.sum() < 4 or lm.sum() < 4:
+        return None
+    return _Corners(_corner(sl, um, uf, inferior=True), _corner(sl, lm, lf, inferior=False), lm, lf)
+
+
+def _posterior_displacement(
+    sl: SagittalSlice, level: str, mask: np.ndarray, frame: LocalFrame, corners: _Corners | None
+) -> list[Measurement]:
+    if corners is None:
         return []
-    a = _corner(sl, um, uf, inferior=True)
-    b = _corner(sl, lm, lf, inferior=False)
+    a, b = corners.upper_inferior, corners.lower_superior
     line = b - a
     norm = np.linalg.norm(line)
     if norm == 0:
@@ -281,14 +300,11 @@ def _posterior_displacement(
     ]
 
 
-def _listhesis(sl: SagittalSlice, level: str) -> list[Measurement]:
-    upper, lower = level.split("-")
-    um, lm = sl.vertebra_mask(upper), sl.vertebra_mask(lower)
-    uf, lf = sl.vertebra_frame(upper), sl.vertebra_frame(lower)
-    if uf is None or lf is None or um.sum() < 4 or lm.sum() < 4:
+def _listhesis(sl: SagittalSlice, level: str, corners: _Corners | None) -> list[Measurement]:
+    if corners is None:
         return []
-    a = _corner(sl, um, uf, inferior=True)
-    b = _corner(sl, lm, lf, inferior=False)
+    a, b = corners.upper_inferior, corners.lower_superior
+    lm, lf = corners.lower_mask, corners.lower_frame
     from spinepath.measure.frame import endplate_lines
 
     t, s = lf.project(sl.points(lm))
