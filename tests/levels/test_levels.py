@@ -120,3 +120,21 @@ def test_partial_disc_at_the_edge_and_far_blob_are_not_counted():
     disc[320:328, 55:85] = True  # a disc-like blob far below the sacrum's top
     lab = label_levels(disc, vert, SP)
     assert lab.disc_names[-1] == "L5-S1" and len(lab.discs) == 6
+
+
+def test_mostly_visible_disc_at_the_top_edge_is_counted():
+    disc, vert = spine_2d(top=0, shape=(330, 160))
+    disc[0:8, 52:88] = True  # 80 % of a disc's height in view at the top edge
+    lab = label_levels(disc, vert, SP)
+    assert len(lab.discs) == 7 and lab.disc_names[-1] == "L5-S1"
+
+
+def test_disc_like_remnant_inside_an_unlabelled_sacrum_is_not_l5_s1():
+    # the segmenter leaves the sacrum unlabelled: a remnant S1-S2 "disc" 25 mm below L5-S1 has
+    # no vertebral body above it
+    disc, vert = spine_2d(sacrum_mm=0, shape=(330, 160))
+    low = np.nonzero(disc.any(axis=1))[0].max()
+    disc[low + 26 : low + 34, 55:85] = True
+    lab = label_levels(disc, vert, SP)
+    assert len(lab.discs) == 6 and lab.disc_names[-1] == "L5-S1"
+    assert any("sacral (S1-S2) remnant" in r for r in lab.reasons)

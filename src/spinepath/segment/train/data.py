@@ -98,3 +98,51 @@ def load_all_stacks(data_root: Path) -> list[LabelledStack]:
     if (data_root / "vesal").is_dir():
         stacks += list(iter_vesal(data_root / "vesal"))
     return stacks
+
+
+VOLUME_SLICE_STEP = 2
+"""Every how many sagittal slices of the 1-mm fcs volumes go into a pack (neighbouring 1-mm
+slices are near duplicates; every second one halves the pack at little loss)."""
+
+
+def write_training_packs(
+    data_root: Path,
+    out_dir: Path,
+    *,
+    n_folds: int = 4,
+    fold: int = 0,
+    volume_slice_step: int = VOLUME_SLICE_STEP,
+    log=print,
+) -> tuple[Path, Path | None]:
+    """Slices of the dev sets as packs (:mod:`spinepath.segment.train.packed`):
+    ``train.npz.xz`` (training subjects) and ``val.npz.xz`` (held-out subjects; None when
+    ``fold < 0``, i.e. training on all subjects). fcs volumes contribute every
+    ``volume_slice_step``-th slice."""
+    from spinepath.segment.labels import CHANNELS
+    from spinepath.segment.train.packed import write_pack
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stacks = load_all_stacks(data_root)
+    subjects = [s.subject for s in stacks]
+    test = set() if fold < 0 else split_subjects(subjects, n_folds, fold)
+    meta = {
+        "held_out": sorted(test),
+        "train": sorted(set(subjects) - test),
+        "n_folds": n_folds,
+        "fold": fold,
+    }
+
+    def slices(st: LabelledStack) -> list[Sample]:
+        step = volume_slice_step if st.dataset.startswith(("vb", "ivd")) else 1
+        return stack_samples(st)[::step]
+
+    train = [smp for st in stacks if st.subject not in test for smp in slices(st)]
+    train_path = write_pack(train, out_dir / "train.npz.xz", CHANNELS, **meta)
+    log(f"{len(train)} training slices -> {train_path}")
+    val_path = None
+    if test:
+        val = [smp for st in stacks if st.subject in test for smp in slices(st)]
+        val_path = write_pack(val, out_dir / "val.npz.xz", CHANNELS, **meta)
+        log(f"{len(val)} held-out slices -> {val_path}")
+    return train_path, val_path

@@ -50,3 +50,23 @@ class UNet2D(nn.Module):
             x = self.up(x)
             x = blk(torch.cat([x, skips.pop()], dim=1))
         return self.head(x)
+
+
+class MeanOfModels(nn.Module):
+    """Mean of the logits of several segmenters with the same channels (an ensemble exported as
+    one ONNX model; the members may have different widths)."""
+
+    def __init__(self, members: list[nn.Module]) -> None:
+        super().__init__()
+        self.members = nn.ModuleList(members)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.stack([m(x) for m in self.members]).mean(dim=0)
+
+
+def load_unet(model_pt: str, n_out: int = 4) -> UNet2D:
+    """A trained :class:`UNet2D` from a run's ``model.pt`` (float32, eval mode)."""
+    state = torch.load(model_pt, map_location="cpu", weights_only=True)
+    model = UNet2D(1, n_out, tuple(state["widths"]))
+    model.load_state_dict({k: v.float() for k, v in state["state_dict"].items()})
+    return model.eval()
