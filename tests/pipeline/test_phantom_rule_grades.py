@@ -86,4 +86,5 @@ def test_disc_heights_match_truth(phantom_inputs) -> None:  # type: ignore[no-un
 def test_findings_built_without_learned_probabilities(phantom_inputs) -> None:  # type: ignore[no-untyped-def]
     _, inputs = phantom_inputs
     findings = disc_level_findings("L4-L5", None, inputs.measurements, has_t1=False)
-    assert [f.kind for f in findings] == ["central canal stenosis"]
+    assert [f.kind for f in findings] == ["hiz", "central canal stenosis"]
+    assert findings[0].grade is not None and findings[0].grade.value == 0  # the phantom has none

@@ -8,8 +8,8 @@ table shows what was assessed; the reasoning layer reads grades > 0 as present.
 from __future__ import annotations
 
 from spinepath.grade.heads import MULTICLASS_HEADS
-from spinepath.grade.ordinal import grade_from_probabilities
-from spinepath.grade.rules import grade_from_rule, vertebral_height_loss_pct
+from spinepath.grade.ordinal import band_probabilities, grade_from_probabilities
+from spinepath.grade.rules import SYSTEM_NAMES, criteria, grade_from_rule, vertebral_height_loss_pct
 from spinepath.model.findings import Finding, Grade, Measurement
 from spinepath.model.levels import vertebrae_of_disc
 
@@ -33,6 +33,36 @@ def binary_grade(system: str, probability: float, based_on: list[str]) -> Grade:
     p1 = min(max(float(probability), 0.0), 1.0)
     return grade_from_probabilities(
         system, {"0": 1 - p1, "1": p1}, based_on=based_on, method=LEARNED, value=int(p1 >= 0.5)
+    )
+
+
+HIZ_NAMES = ("disc_hiz_present", "disc_hiz_area_mm2", "disc_hiz_ratio_to_nucleus")
+"""Measurements of the high-intensity zone (:mod:`spinepath.measure.sagittal`)."""
+
+
+def hiz_grade(hms: list[Measurement]) -> Grade | None:
+    """HIZ absent (0) / present (1) from the measured presence, with the probability of the focus
+    ratio lying above the provisional bound (``hiz`` in criteria.yaml, N(ratio, sd)); a ratio near
+    the bound, or a bright focus of inadmissible size, gives split probabilities and a review
+    flag. None without HIZ measurements."""
+    values = {m.name: m.value for m in hms}
+    if "disc_hiz_present" not in values:
+        return None
+    entry = criteria()["hiz"]
+    present = values["disc_hiz_present"] >= 0.5
+    ratio = values.get("disc_hiz_ratio_to_nucleus")
+    p1 = 0.0
+    if ratio is not None:
+        p1 = band_probabilities(ratio, entry["bounds"], entry["measurement_sd"])[1]
+    p1 = max(p1, 0.5) if present else min(p1, 0.5)
+    return grade_from_probabilities(
+        SYSTEM_NAMES["hiz"],
+        {"0": 1 - p1, "1": p1},
+        based_on=[n for n in HIZ_NAMES if n in values],
+        method=f"rule hiz: focus/nucleus ratio from {entry['bounds'][0]:g}, area "
+        f"{entry['min_area_mm2']:g}-{entry['max_area_mm2']:g} mm2, provisional "
+        f"({entry['source']})",
+        value=int(present),
     )
 
 
@@ -131,6 +161,19 @@ def disc_level_findings(
                     description=kind,
                 )
             )
+    hms = _of(ms, level, "disc_hiz_")
+    hiz = hiz_grade(hms)
+    if hiz is not None:
+        out.append(
+            Finding(
+                level=level,
+                structure="disc",
+                kind="hiz",
+                grade=hiz,
+                measurements=hms,
+                description="High-intensity zone (Aprill & Bogduk 1992)",
+            )
+        )
     canal = _of(ms, level, "canal_ap_diameter_mm")
     if canal:
         grade = grade_from_rule(

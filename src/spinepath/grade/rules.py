@@ -26,6 +26,7 @@ SYSTEM_NAMES = {
     "central_stenosis_dsca": "central canal stenosis (dural sac area)",
     "goutallier": "Goutallier",
     "herniation_displacement": "posterior disc displacement",
+    "hiz": "high-intensity zone (HIZ)",
 }
 
 

@@ -25,6 +25,14 @@ Definitions (all in the local frame of :mod:`spinepath.measure.frame`; mm unless
   fitted posterior-wall line meets the fitted endplate line), in mm and in % of the lower
   body's superior endplate length (anterolisthesis positive; Meyerding 1932 uses the same ratio).
 * Canal AP diameter: extent of the canal along ``v`` in a 2 mm strip through the disc centre.
+* High-intensity zone (HIZ; Aprill & Bogduk, Br J Radiol 1992): a focus in the posterior part of
+  the disc (posterior ``posterior_fraction`` of its AP length) at least as bright as the nucleus
+  reference (median of the disc's central third along the AP axis; brightness judged on the 3 x 3
+  in-disc mean), not joined to the central region through pixels that bright (4-connectivity) and
+  not touching the disc's edge, so the focus is ringed by darker annulus.
+  Its ratio is the focus mean / nucleus reference; present when the ratio reaches the bound and
+  the area lies within the bounds. Thresholds: ``hiz`` in ``spinepath/grade/criteria.yaml``
+  (provisional).
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import ndimage
 
 from spinepath.measure.frame import LocalFrame, SagittalSlice, strip_extent
 from spinepath.model.findings import Measurement
@@ -247,10 +256,104 @@ def measure_disc(sl: SagittalSlice, level: str) -> list[Measurement]:
                         level=level,
                     )
                 )
+    out.extend(_high_intensity_zone(sl, level, mask, frame))
     corners = _posterior_corners(sl, level)
     out.extend(_posterior_displacement(sl, level, mask, frame, corners))
     out.extend(_listhesis(sl, level, corners))
     out.extend(_canal_at(sl, level, frame))
+    return out
+
+
+def _masked_mean3(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mean of each pixel's 3 x 3 neighbourhood over the pixels of ``mask`` only (so tissue
+    outside the mask does not bleed in); 0 outside the mask."""
+    weights = ndimage.uniform_filter(mask.astype(float), 3, mode="constant")
+    sums = ndimage.uniform_filter(np.where(mask, image, 0.0), 3, mode="constant")
+    return np.where(mask, sums / np.maximum(weights, 1e-9), 0.0)
+
+
+def _hiz_foci(
+    sl: SagittalSlice, mask: np.ndarray, frame: LocalFrame, posterior_fraction: float
+) -> list[tuple[float, float]]:
+    """(mean intensity / nucleus reference, area in mm2) of every focus in the posterior part of
+    the disc that is at least as bright as the nucleus reference, not connected to the disc's
+    central third through pixels that bright (4-connectivity) and not touching the disc's edge
+    (ringed by annulus). Brightness for finding foci is the 3 x 3 in-disc mean (single noisy
+    pixels do not make a focus); the ratio uses the raw intensities. Empty when there is none.
+
+    The nucleus reference is the median intensity of the central third of the disc along its AP
+    axis ``v``; the posterior part is the last ``posterior_fraction`` of the AP length.
+    """
+    rows, cols = np.nonzero(mask)
+    _, s = frame.project(sl.points(mask))
+    s_min, span = float(s.min()), float(np.ptp(s))
+    central = np.zeros_like(mask)
+    posterior = np.zeros_like(mask)
+    in_central = (s >= s_min + span / 3) & (s <= s_min + 2 * span / 3)
+    central[rows[in_central], cols[in_central]] = True
+    in_posterior = s >= s_min + (1 - posterior_fraction) * span
+    posterior[rows[in_posterior], cols[in_posterior]] = True
+    image = sl.image.astype(float)
+    if span <= 0 or not central.any():
+        return []
+    reference = float(np.median(image[central]))
+    if reference <= 0:
+        return []
+    bright = mask & (_masked_mean3(image, mask) >= reference)
+    joined, _ = ndimage.label(bright)  # 4-connectivity: a diagonal touch does not join
+    central_ids = np.unique(joined[central & bright])
+    nucleus = np.isin(joined, central_ids[central_ids > 0])
+    edge = mask & ~ndimage.binary_erosion(mask)
+    foci, n = ndimage.label(bright & posterior & ~nucleus, structure=np.ones((3, 3)))
+    out = []
+    for k in range(1, n + 1):
+        focus = foci == k
+        if (focus & edge).any():
+            continue
+        ratio = float(image[focus].mean() / reference)
+        out.append((ratio, float(np.count_nonzero(focus)) * sl.pixel_area_mm2))
+    return out
+
+
+def _high_intensity_zone(
+    sl: SagittalSlice, level: str, mask: np.ndarray, frame: LocalFrame
+) -> list[Measurement]:
+    """HIZ measurements of one disc (see module docstring): presence (0/1), focus area (mm2,
+    0 when absent) and, when a separated focus exists, the brightest one's mean / nucleus
+    reference (among foci of admissible area when there are any)."""
+    from spinepath.grade.rules import criteria
+
+    entry = criteria()["hiz"]
+    foci = _hiz_foci(sl, mask, frame, float(entry["posterior_fraction"]))
+    sized = [f for f in foci if entry["min_area_mm2"] <= f[1] <= entry["max_area_mm2"]]
+    best = max(sized or foci, default=None)
+    present = bool(sized) and best is not None and best[0] >= float(entry["bounds"][0])
+    method = (
+        f"focus in the posterior {100 * float(entry['posterior_fraction']):g} % of the disc, "
+        "separated from its central third (Aprill & Bogduk 1992; provisional thresholds)"
+    )
+    out = [
+        Measurement(
+            name="disc_hiz_present", value=float(present), unit="1", level=level, method=method
+        ),
+        Measurement(
+            name="disc_hiz_area_mm2",
+            value=best[1] if present and best is not None else 0.0,
+            unit="mm2",
+            level=level,
+            method=method,
+        ),
+    ]
+    if best is not None:
+        out.append(
+            Measurement(
+                name="disc_hiz_ratio_to_nucleus",
+                value=best[0],
+                unit="ratio",
+                level=level,
+                method="focus mean / median of the disc's central third (AP axis)",
+            )
+        )
     return out
 
 
