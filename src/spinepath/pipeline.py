@@ -151,7 +151,10 @@ def imaging_findings(choice: SeriesChoice, options: AnalysisOptions) -> ImagingR
         )
     ms = list(main.inputs.measurements)
     if t1 is not None and t2 is not None:
-        ms += _renamed([m for m in t1.inputs.measurements if m.name.startswith("endplate_")], "t1")
+        ms += _renamed(
+            [m for m in t1.inputs.measurements if m.name.startswith(("endplate_", "listhesis_"))],
+            "t1",
+        )
     labelling = main.segmentation.labelling
     for level in labelling.disc_names:
         result.findings.extend(

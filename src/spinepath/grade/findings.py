@@ -8,6 +8,7 @@ table shows what was assessed; the reasoning layer reads grades > 0 as present.
 from __future__ import annotations
 
 from spinepath.grade.heads import MULTICLASS_HEADS
+from spinepath.grade.listhesis import load_combiner
 from spinepath.grade.ordinal import band_probabilities, grade_from_probabilities
 from spinepath.grade.rules import SYSTEM_NAMES, criteria, grade_from_rule, vertebral_height_loss_pct
 from spinepath.model.findings import Finding, Grade, Measurement
@@ -33,6 +34,27 @@ def binary_grade(system: str, probability: float, based_on: list[str]) -> Grade:
     p1 = min(max(float(probability), 0.0), 1.0)
     return grade_from_probabilities(
         system, {"0": 1 - p1, "1": p1}, based_on=based_on, method=LEARNED, value=int(p1 >= 0.5)
+    )
+
+
+SLIP_NAMES = ("listhesis_pct", "listhesis_pct_t1")
+"""Measured slips (% of the lower endplate) on the T2 and T1 mid-sagittal slices."""
+
+
+def listhesis_grade(p_cnn: float, lms: list[Measurement], inputs: list[str]) -> Grade:
+    """Spondylolisthesis from the grader's probability and the measured slip together
+    (:mod:`spinepath.grade.listhesis`); the grader alone where no combiner tables ship."""
+    combiner = load_combiner()
+    if combiner is None:
+        return binary_grade("spondylolisthesis", p_cnn, inputs)
+    slips = [m.value for m in lms if m.name in SLIP_NAMES]
+    p1 = combiner.probability(p_cnn, slips)
+    return grade_from_probabilities(
+        "spondylolisthesis",
+        {"0": 1 - p1, "1": p1},
+        based_on=[*inputs, *(n for n in SLIP_NAMES if any(m.name == n for m in lms))],
+        method=LEARNED + " combined with the measured slip (spinepath.grade.listhesis)",
+        value=int(p1 >= 0.5),
     )
 
 
@@ -135,8 +157,8 @@ def disc_level_findings(
                     description=text,
                 )
             )
-        listhesis = binary_grade("spondylolisthesis", probs["spondylolisthesis"][0], inputs)
         lms = _of(ms, level, "listhesis_")
+        listhesis = listhesis_grade(probs["spondylolisthesis"][0], lms, inputs)
         out.append(
             Finding(
                 level=level,

@@ -3,7 +3,7 @@
 Input: disc-aligned crops of the T2 and T1 mid-sagittal slices (:mod:`spinepath.grade.crops`).
 Output per disc: probabilities of Pfirrmann 1-5, Modic 0-3, and of upper/lower endplate defect,
 spondylolisthesis, herniation, narrowing and bulging (:mod:`spinepath.grade.heads`).
-See ``src/spinepath/models/disc_grader.md`` for the model card.
+See ``docs/model_cards/disc_grader.md`` for the model card.
 """
 
 from __future__ import annotations
