@@ -8,6 +8,7 @@ from pathlib import Path
 from spinepath.errors import InputError
 from spinepath.model.study import Plane, Series, SeriesKind, Study
 
+BACKENDS = ("builtin", "totalsegmentator")
 SERIES_PREFERENCE = (SeriesKind.T2, SeriesKind.T1, SeriesKind.STIR, SeriesKind.T2_FS)
 
 
@@ -49,11 +50,17 @@ def segment_study(
     model: Path | None = None,
     labelmap: Path | None = None,
     convention: str | None = None,
+    backend: str = "builtin",
+    backend_options: dict | None = None,
 ) -> dict:
     """Segment one series of ``study`` and write ``<stem>_seg.nii.gz`` (semantic),
     ``<stem>_levels.nii.gz`` (levels), ``<stem>_qc.png`` and ``<stem>_segmentation.json``.
 
-    Returns the JSON summary.
+    ``backend``: ``"builtin"`` (the shipped ONNX model, or ``labelmap`` when given) or
+    ``"totalsegmentator"`` (run the user's TotalSegmentator, see
+    :mod:`spinepath.segment.totalseg`; ``backend_options`` go to
+    :func:`~spinepath.segment.totalseg.run_totalsegmentator`: task, fast, device, timeout_s; its
+    label map is kept as ``<stem>_totalseg_<task>.nii.gz``). Returns the JSON summary.
     """
     import nibabel as nib
 
@@ -61,15 +68,23 @@ def segment_study(
     from spinepath.segment.onnx_model import OnnxSegmenter
     from spinepath.segment.qc import write_qc_png
 
+    if backend not in BACKENDS:
+        raise InputError(f"unknown segmentation backend {backend!r}; use one of {BACKENDS}")
+    if backend != "builtin" and labelmap is not None:
+        raise InputError("give either a label map to import or a backend to run, not both")
     s = pick_sagittal_series(study, series)
-    if labelmap is not None:
+    out_dir = Path(out_dir)
+    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in (s.description or "series"))
+    stem = stem[:60] or "series"
+    extra_outputs: dict[str, str] = {}
+    if backend == "totalsegmentator":
+        res, ts_map = _totalsegmentator_segmentation(s, out_dir, stem, backend_options or {})
+        extra_outputs["totalsegmentator"] = ts_map.name
+    elif labelmap is not None:
         res = imported_segmentation(s, labelmap, convention)
     else:
         res = segment_volume(s.volume, segmenter=OnnxSegmenter(model))
-    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in (s.description or "series"))
-    stem = stem[:60] or "series"
     seg_path = out_dir / f"{stem}_seg.nii.gz"
     lev_path = out_dir / f"{stem}_levels.nii.gz"
     nib.save(res.semantic.to_nifti(), seg_path)
@@ -88,13 +103,43 @@ def segment_study(
             "kind": str(s.kind),
             "plane": str(s.plane),
         },
-        "outputs": {"semantic": seg_path.name, "levels": lev_path.name, "qc": qc_path.name},
+        "outputs": {
+            "semantic": seg_path.name,
+            "levels": lev_path.name,
+            "qc": qc_path.name,
+            **extra_outputs,
+        },
         "labels": {str(k): v for k, v in res.semantic.meta["labels"].items()},
         "levels": res.labelling.to_dict(),
         "provenance": res.provenance,
     }
     (out_dir / f"{stem}_segmentation.json").write_text(json.dumps(summary, indent=1))
     return summary
+
+
+def _totalsegmentator_segmentation(series: Series, out_dir: Path, stem: str, options: dict):
+    """Run TotalSegmentator on ``series``, keep its label map in ``out_dir`` and import it."""
+    import shutil
+    import tempfile
+
+    from spinepath.segment import totalseg
+
+    task = options.get("task", "total_mr")
+    convention = totalseg.convention_for_task(task)
+    with tempfile.TemporaryDirectory(prefix="spinepath-totalseg-") as tmp:
+        produced = totalseg.run_totalsegmentator(series, Path(tmp), **options)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        kept = out_dir / f"{stem}_totalseg_{task}.nii.gz"
+        shutil.copyfile(produced, kept)
+    res = imported_segmentation(series, kept, convention)
+    res.provenance["algorithm"] = "TotalSegmentator (external, run as a subprocess) + import"
+    res.provenance["totalsegmentator"] = {
+        "task": task,
+        "fast": bool(options.get("fast", True)),
+        "device": options.get("device", "cpu"),
+        "version": totalseg.totalsegmentator_version(),
+    }
+    return res, kept
 
 
 def imported_segmentation(series: Series, labelmap: Path, convention: str | None):
