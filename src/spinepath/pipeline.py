@@ -102,8 +102,37 @@ class ImagingResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
+STIR_ITEM = "marrow oedema (STIR)"
+"""The not-assessed item of the STIR endplate marrow oedema."""
+
+
+def _stir_inputs(
+    choice: SeriesChoice, result: ImagingResult, segmenter: Any, crop_shape: tuple[int, int]
+) -> Any | None:
+    """Segment the sagittal STIR (or fat-saturated T2) like the T1, for its endplate-zone /
+    marrow ratios; reuses the T2's segmentation when the same series fills both roles. Records
+    the reason in ``result.not_assessed`` and returns None when it cannot be segmented."""
+    from spinepath.grade.series_inputs import series_inputs
+
+    series = choice.sagittal_stir
+    if series is None:
+        return None
+    if series is choice.sagittal_t2 and "sagittal T2" in result.segmentations:
+        stir = result.segmentations["sagittal T2"]
+    else:
+        try:
+            stir = series_inputs(series, segmenter=segmenter, crop_shape=crop_shape)
+        except (AnalysisError, InputError, ValueError) as exc:
+            result.not_assessed[STIR_ITEM] = f"the sagittal STIR could not be segmented: {exc}"
+            return None
+    result.segmentations["sagittal STIR"] = stir
+    return stir
+
+
 def imaging_findings(choice: SeriesChoice, options: AnalysisOptions) -> ImagingResult:
-    """Segment, measure and grade the sagittal series; findings per level."""
+    """Segment, measure and grade the sagittal series; findings per level. The sagittal STIR (or
+    fat-saturated T2), when present, is segmented too and its endplate-zone / marrow ratios join
+    the measurements with the suffix ``_stir`` (endplate marrow oedema, support of Modic 1)."""
     from spinepath.grade.findings import disc_level_findings, vertebra_findings
     from spinepath.grade.learned import DiscGraderModel
     from spinepath.grade.series_inputs import series_inputs
@@ -131,10 +160,13 @@ def imaging_findings(choice: SeriesChoice, options: AnalysisOptions) -> ImagingR
                 )
         except (AnalysisError, InputError) as exc:
             result.not_assessed[f"{role} segmentation"] = str(exc)
-    result.seconds["segmentation"] = time.perf_counter() - t0
     t2 = result.segmentations.get("sagittal T2")
     t1 = result.segmentations.get("sagittal T1")
     main = t2 or t1
+    stir = None
+    if main is not None and choice.sagittal_stir is not None:
+        stir = _stir_inputs(choice, result, segmenter, grader.crop_shape)
+    result.seconds["segmentation"] = time.perf_counter() - t0
     if main is None:
         result.not_assessed["per-level findings"] = (
             "no sagittal series could be segmented, so no level was identified"
@@ -154,6 +186,10 @@ def imaging_findings(choice: SeriesChoice, options: AnalysisOptions) -> ImagingR
         ms += _renamed(
             [m for m in t1.inputs.measurements if m.name.startswith(("endplate_", "listhesis_"))],
             "t1",
+        )
+    if stir is not None:
+        ms += _renamed(
+            [m for m in stir.inputs.measurements if m.name.startswith("endplate_")], "stir"
         )
     labelling = main.segmentation.labelling
     for level in labelling.disc_names:
@@ -253,7 +289,7 @@ def analyze_study_full(
                 + imaging.not_assessed["sagittal T2 segmentation"]
             )
     if choice.sagittal_stir is None:
-        report.not_assessed["marrow oedema (STIR)"] = "no sagittal STIR or fat-saturated T2"
+        report.not_assessed[STIR_ITEM] = "no sagittal STIR or fat-saturated T2"
     for item in AXIAL_ITEMS:
         report.not_assessed[item] = (
             "needs axial images and an axial segmentation, which this version does not provide"

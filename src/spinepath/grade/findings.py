@@ -88,6 +88,52 @@ def hiz_grade(hms: list[Measurement]) -> Grade | None:
     )
 
 
+STIR_SUFFIX = "_stir"
+"""Suffix of the measurements taken on the sagittal STIR (or fat-saturated T2)."""
+
+
+def stir_oedema_measurements(level: str, ms: list[Measurement]) -> list[Measurement]:
+    """The STIR endplate-zone ratios facing disc ``level``: the inferior endplate of the body
+    above and the superior endplate of the body below (``endplate_signal_ratio_*_stir``)."""
+    upper, lower = vertebrae_of_disc(level)
+    wanted = {
+        (upper, "endplate_signal_ratio_inferior" + STIR_SUFFIX),
+        (lower, "endplate_signal_ratio_superior" + STIR_SUFFIX),
+    }
+    return [m for m in ms if (m.level, m.name) in wanted]
+
+
+def stir_oedema_grade(sms: list[Measurement]) -> Grade | None:
+    """Endplate marrow oedema absent (0) / present (1) on the STIR from the larger endplate-zone /
+    central-marrow ratio of the two endplates facing a disc, with the probability of it lying
+    above the provisional bound (``stir_oedema`` in criteria.yaml, N(ratio, sd)); a ratio near the
+    bound gives split probabilities and a review flag. None without STIR measurements."""
+    if not sms:
+        return None
+    worst = max(sms, key=lambda m: m.value)
+    grade = grade_from_rule("stir_oedema", worst.value, measurement_name=worst.name)
+    return grade.model_copy(update={"based_on": [m.name for m in sms]})
+
+
+def _with_stir(modic: Grade, stir: Grade | None) -> tuple[Grade, str]:
+    """The Modic grade and a description suffix saying whether the STIR supports type 1; a
+    learned type 2 against STIR oedema (type 1 is oedema, type 2 fat) is flagged for review."""
+    if stir is None:
+        return modic, ""
+    oedema = stir.value == 1
+    update: dict[str, object] = {"based_on": [*modic.based_on, *stir.based_on]}
+    if oedema and modic.value == 2:
+        update["low_confidence"] = True
+    text = (
+        "; STIR: endplate oedema, supports type 1"
+        if oedema
+        else "; STIR: no endplate oedema, does not support type 1"
+    )
+    if stir.low_confidence:
+        text += " (STIR ratio near the bound)"
+    return modic.model_copy(update=update), text
+
+
 def _of(ms: list[Measurement], level: str, *prefixes: str) -> list[Measurement]:
     return [m for m in ms if m.level == level and m.name.startswith(prefixes)]
 
@@ -105,6 +151,8 @@ def disc_level_findings(
     disc_ms = _of(ms, level, "disc_")
     upper, lower = vertebrae_of_disc(level)
     endplate_ms = [m for m in ms if m.level in (upper, lower) and m.name.startswith("endplate_")]
+    stir_ms = stir_oedema_measurements(level, ms)
+    stir = stir_oedema_grade(stir_ms)
     if probs is not None:
         out.append(
             Finding(
@@ -119,6 +167,7 @@ def disc_level_findings(
         modic = multiclass_grade("Modic", "modic", probs["modic"], inputs)
         if not has_t1:
             modic = modic.model_copy(update={"low_confidence": True})
+        modic, stir_text = _with_stir(modic, stir)
         out.append(
             Finding(
                 level=level,
@@ -127,7 +176,8 @@ def disc_level_findings(
                 grade=modic,
                 measurements=endplate_ms,
                 description="Modic endplate change"
-                + ("" if has_t1 else " (no T1: type uncertain)"),
+                + ("" if has_t1 else " (no T1: type uncertain)")
+                + stir_text,
             )
         )
         p_def = max(probs["up_endplate"][0], probs["low_endplate"][0])
@@ -194,6 +244,19 @@ def disc_level_findings(
                 grade=hiz,
                 measurements=hms,
                 description="High-intensity zone (Aprill & Bogduk 1992)",
+            )
+        )
+    if stir is not None:
+        entry = criteria()["stir_oedema"]
+        out.append(
+            Finding(
+                level=level,
+                structure="endplate",
+                kind="marrow oedema (STIR)",
+                grade=stir,
+                measurements=stir_ms,
+                description="Marrow oedema next to the endplates on the sagittal STIR (zone / "
+                f"central marrow from {entry['bounds'][0]:g}, provisional)",
             )
         )
     canal = _of(ms, level, "canal_ap_diameter_mm")

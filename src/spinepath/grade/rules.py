@@ -27,6 +27,7 @@ SYSTEM_NAMES = {
     "goutallier": "Goutallier",
     "herniation_displacement": "posterior disc displacement",
     "hiz": "high-intensity zone (HIZ)",
+    "stir_oedema": "endplate marrow oedema (STIR)",
 }
 
 
