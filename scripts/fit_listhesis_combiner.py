@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 
 from spinepath.grade.evaluation import auc, balanced_accuracy, grading_agreement
-from spinepath.grade.heads import BINARY_HEADS, MULTICLASS_HEADS
+from spinepath.grade.heads import binary_column
 from spinepath.grade.listhesis import ListhesisCombiner
 
-COLUMN = sum(len(c) for c in MULTICLASS_HEADS.values()) + BINARY_HEADS.index("spondylolisthesis")
+COLUMN = binary_column("spondylolisthesis")
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ import numpy as np
 from spinepath.errors import InputError
 from spinepath.grade.dataset import build
 from spinepath.grade.evaluation import grading_agreement
-from spinepath.grade.heads import BINARY_HEADS, MULTICLASS_HEADS, output_size
+from spinepath.grade.heads import binary_column, output_size
 from spinepath.grade.learned import DiscGraderModel
 from spinepath.grade.listhesis import load_combiner
 from spinepath.segment.onnx_model import OnnxSegmenter
@@ -54,9 +54,7 @@ def evaluate_grading(
             probs[i] = [v for values in row.values() for v in values]
     combiner = load_combiner()
     if combiner is not None:  # as the pipeline's findings do (spinepath.grade.findings)
-        col = sum(len(c) for c in MULTICLASS_HEADS.values()) + BINARY_HEADS.index(
-            "spondylolisthesis"
-        )
+        col = binary_column("spondylolisthesis")
         for i in idx:
             slips = [data.features[i].get(f"{s}_listhesis_pct", np.nan) for s in ("t2", "t1")]
             probs[i, col] = combiner.probability(float(probs[i, col]), slips)

@@ -27,6 +27,11 @@ def output_size() -> int:
     return sum(len(v) for v in MULTICLASS_HEADS.values()) + len(BINARY_HEADS)
 
 
+def binary_column(name: str) -> int:
+    """Column of a binary head in the flat output row (after every multiclass head)."""
+    return sum(len(v) for v in MULTICLASS_HEADS.values()) + BINARY_HEADS.index(name)
+
+
 def split_logits(row: list[float] | tuple[float, ...]) -> dict[str, list[float]]:
     """Cut one flat logit/probability row into its heads (multiclass lists, binary singletons)."""
     out: dict[str, list[float]] = {}

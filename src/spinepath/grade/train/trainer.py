@@ -18,7 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from spinepath.grade.heads import BINARY_HEADS, MULTICLASS_HEADS
+from spinepath.grade.heads import BINARY_HEADS, MULTICLASS_HEADS, output_size
 from spinepath.grade.train.net import DiscGrader, Ensemble, to_probabilities
 
 
@@ -182,7 +182,7 @@ def cross_validate(
     found = data["found"].astype(bool)
     y = targets(data)
     fold_of = patient_folds(data["patient"], folds, seed)
-    width = sum(len(c) for c in MULTICLASS_HEADS.values()) + len(BINARY_HEADS)
+    width = output_size()
     oof = np.full((len(crops), width), np.nan, dtype=np.float32)
     members: list[DiscGrader] = []
     for f in range(folds):

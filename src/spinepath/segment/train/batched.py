@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 from spinepath.segment.train.loss import masked_loss
 from spinepath.segment.train.net import UNet2D
-from spinepath.segment.train.packed import IMAGE_SCALE, PackedSlices, pack_meta, read_pack
+from spinepath.segment.train.packed import IMAGE_SCALE, PackedSlices, read_pack
 
 GROUP_WEIGHTS = {"spider-seg": 0.45, "vb": 0.30, "ivd_t2": 0.15, "vesal": 0.10}
 """Share of each group of sets in a batch (spider-seg is small but the only canal/vertebra set)."""
@@ -244,7 +244,7 @@ def train_on_pack(
     out_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     pack = read_pack(pack_path)
-    (out_dir / "split.json").write_text(json.dumps(pack_meta(pack_path), indent=1))
+    (out_dir / "split.json").write_text(json.dumps(pack.meta, indent=1))
     sampler = SliceSampler(pack, device, cfg.group_weights, cfg.seed)
     log(f"{len(pack)} slices on {device} in {time.time() - t0:.0f} s; groups {sampler.names}")
     model = UNet2D(1, len(pack.channels), cfg.widths).to(device)

@@ -16,6 +16,7 @@ Per slice at the working spacing (:data:`spinepath.segment.preprocess.WORK_SPACI
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,7 @@ class PackedSlices:
     subjects: np.ndarray  # str (n,)
     datasets: np.ndarray  # str (n,)
     channels: tuple[str, ...]
+    meta: dict  # what write_pack stored (split, fold, ...)
 
     def __len__(self) -> int:
         return len(self.sizes)
@@ -62,7 +64,6 @@ def write_pack(samples: list, path: Path, channels: tuple[str, ...], **meta: obj
     ``meta`` values (lists of held-out subjects, the fold, ...) are stored as JSON text.
     """
     import io
-    import json
     import lzma
 
     images, bits, sizes, rows = [], [], [], []
@@ -123,11 +124,10 @@ def read_pack(path: Path, multiple: int = 32) -> PackedSlices:
         subjects=z["subjects"],
         datasets=z["datasets"],
         channels=tuple(str(c) for c in z["channels"]),
+        meta=json.loads(str(z["meta"])),
     )
 
 
 def pack_meta(path: Path) -> dict:
-    """The JSON metadata stored with a pack."""
-    import json
-
+    """The JSON metadata stored with a pack (without padding its slices)."""
     return json.loads(str(_load(path)["meta"]))
